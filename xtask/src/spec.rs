@@ -1,0 +1,538 @@
+//! The spec format as Rust types, and loading a spec folder. `spec/README.md` documents the
+//! format; unknown fields are errors, so a typo in a spec file never passes silently.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Confidence {
+    Normative,
+    Observed,
+    SingleSource,
+    ProjectDefined,
+}
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Normative => "normative",
+            Self::Observed => "observed",
+            Self::SingleSource => "single-source",
+            Self::ProjectDefined => "project-defined",
+        }
+    }
+}
+
+/// An example: bytes and either the decoding they must give (a subset of the full JSON
+/// decoding) or the error they must raise.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Example {
+    pub hex: String,
+    #[serde(default)]
+    pub decoded: Option<serde_json::Value>,
+    #[serde(default)]
+    pub error: Option<ExpectedError>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectedError {
+    pub kind: String,
+    pub offset: usize,
+}
+
+/// Fields every entry carries.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Common {
+    pub id: String,
+    pub name: String,
+    pub source: String,
+    pub confidence: Confidence,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub examples: Vec<Example>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct ApduEntry {
+    #[serde(flatten)]
+    pub common: Common,
+    pub layout: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassField {
+    pub name: String,
+    pub mask: String,
+    #[serde(default)]
+    pub flag: Option<String>,
+    #[serde(default)]
+    pub values: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    pub add: Option<u8>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct ClassEntry {
+    #[serde(flatten)]
+    pub common: Common,
+    pub pattern: String,
+    pub fields: Vec<ClassField>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct InstructionEntry {
+    #[serde(flatten)]
+    pub common: Common,
+    pub ins: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct StatusEntry {
+    #[serde(flatten)]
+    pub common: Common,
+    pub sw: String,
+    pub meaning: String,
+    #[serde(default)]
+    pub param: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlvLimits {
+    pub max_tag_bytes: u32,
+    pub max_length_bytes: u32,
+    pub max_depth: u32,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct TlvEntry {
+    #[serde(flatten)]
+    pub common: Common,
+    #[serde(default)]
+    pub limits: Option<TlvLimits>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct TagEntry {
+    #[serde(flatten)]
+    pub common: Common,
+    pub tag: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct ApplicationEntry {
+    #[serde(flatten)]
+    pub common: Common,
+    pub short: String,
+    pub aid: String,
+}
+
+/// `"length": 32` or `"length": [min, max]`.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum Length {
+    Exact(usize),
+    Range([usize; 2]),
+}
+
+impl Length {
+    pub fn bounds(self) -> (usize, usize) {
+        match self {
+            Self::Exact(n) => (n, n),
+            Self::Range([a, b]) => (a, b),
+        }
+    }
+}
+
+/// A leaf encoding: a name, or an object for the parameterised ones.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum Encoding {
+    Named(String),
+    Offsets { offsets: Vec<String> },
+    Enum {
+        #[serde(rename = "enum")]
+        values: BTreeMap<String, String>,
+    },
+}
+
+/// One element of a layout. Exactly one of `tag`, `stag`, `der`, `length` (alone) or `rest`
+/// says how it is framed; a framed-by-tag item has `value` or `children`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Item {
+    pub name: String,
+    #[serde(default)]
+    pub tag: Option<String>,
+    #[serde(default)]
+    pub stag: Option<String>,
+    #[serde(default)]
+    pub der: Option<String>,
+    #[serde(default)]
+    pub length: Option<Length>,
+    #[serde(default)]
+    pub rest: Option<[usize; 2]>,
+    #[serde(default)]
+    pub value: Option<Encoding>,
+    #[serde(default)]
+    pub children: Option<Vec<Item>>,
+    #[serde(default)]
+    pub optional: bool,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// How an item is framed, resolved from its fields.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Framing {
+    Tag(u32),
+    SimpleTag(u8),
+    Der(u32),
+    Fixed(usize),
+    Rest(usize, usize),
+}
+
+impl Item {
+    pub fn framing(&self) -> Option<Framing> {
+        let parse_tag = |t: &str| u32::from_str_radix(t, 16).ok();
+        match (&self.tag, &self.stag, &self.der, &self.rest) {
+            (Some(t), None, None, None) => parse_tag(t).map(Framing::Tag),
+            (None, Some(t), None, None) => u8::from_str_radix(t, 16).ok().map(Framing::SimpleTag),
+            (None, None, Some(t), None) if self.length.is_none() => parse_tag(t).map(Framing::Der),
+            (None, None, None, Some([a, b])) if self.length.is_none() => Some(Framing::Rest(*a, *b)),
+            (None, None, None, None) => match self.length {
+                Some(Length::Exact(n)) => Some(Framing::Fixed(n)),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// Bounds on the value's length: from `length`, from `rest`, or none.
+    pub fn value_bounds(&self) -> (usize, usize) {
+        match (self.rest, self.length) {
+            (Some([a, b]), _) => (a, b),
+            (None, Some(l)) => l.bounds(),
+            (None, None) => (0, usize::MAX),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Param {
+    pub name: String,
+    pub from: String,
+    pub mask: String,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Header {
+    pub cla: String,
+    pub p1: String,
+    pub p2: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResponseRef {
+    pub sw: String,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct CommandEntry {
+    #[serde(flatten)]
+    pub common: Common,
+    pub instruction: String,
+    pub header: Header,
+    pub cases: Vec<String>,
+    #[serde(default)]
+    pub params: Vec<Param>,
+    pub data: Vec<Item>,
+    pub responses: Vec<ResponseRef>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PinInfo {
+    pub tries: u8,
+    pub charset: String,
+    pub length: [usize; 2],
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyInfo {
+    pub algorithm: String,
+    pub bits: u32,
+    #[serde(rename = "use")]
+    pub use_pins: Vec<String>,
+}
+
+/// Who may read a file: `"always"`, `"never"`, or any one of the listed PINs.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Access {
+    Word(String),
+    AnyPin(Vec<String>),
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct FileEntry {
+    #[serde(flatten)]
+    pub common: Common,
+    pub application: String,
+    pub fid: String,
+    pub kind: String,
+    #[serde(default)]
+    pub read: Option<Access>,
+    #[serde(default)]
+    pub layout: Option<Vec<Item>>,
+    #[serde(default)]
+    pub padding: Option<Vec<String>>,
+    #[serde(default)]
+    pub pin: Option<PinInfo>,
+    #[serde(default)]
+    pub key: Option<KeyInfo>,
+}
+
+/// One spec file. Every section is optional; a file usually holds one or two.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpecFile {
+    pub spec: String,
+    pub title: String,
+    pub description: String,
+    #[serde(default)]
+    pub apdu: Vec<ApduEntry>,
+    #[serde(default)]
+    pub class: Vec<ClassEntry>,
+    #[serde(default)]
+    pub instructions: Vec<InstructionEntry>,
+    #[serde(default)]
+    pub status_words: Vec<StatusEntry>,
+    #[serde(default)]
+    pub tlv: Vec<TlvEntry>,
+    #[serde(default)]
+    pub tags: Vec<TagEntry>,
+    #[serde(default)]
+    pub applications: Vec<ApplicationEntry>,
+    #[serde(default)]
+    pub commands: Vec<CommandEntry>,
+    #[serde(default)]
+    pub files: Vec<FileEntry>,
+}
+
+/// A loaded spec file with where it came from.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    /// Path as shown in rules and errors: `spec/ef/text_ap.json`.
+    pub display: String,
+    pub path: PathBuf,
+    pub file: SpecFile,
+    /// The document as read, for the validator's checks of field names.
+    pub raw: serde_json::Value,
+}
+
+/// A whole spec folder.
+#[derive(Clone, Debug, Default)]
+pub struct Spec {
+    pub files: Vec<Loaded>,
+}
+
+/// A problem with the spec, at a JSON pointer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub at: String,
+    pub reason: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.at, self.reason)
+    }
+}
+
+fn json_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let p = e.path();
+        if p.is_dir() {
+            json_files(&p, out)?;
+        } else if p.extension().is_some_and(|x| x == "json") && !p.ends_with("trace.schema.json") {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// The document of a spec file that only data files carry (`"spec": "hanko/1"`); other JSON
+/// (a JSON Schema, say) in the folder is not a spec file.
+fn is_spec_document(v: &serde_json::Value) -> bool {
+    v.get("spec").and_then(|s| s.as_str()).is_some_and(|s| s.starts_with("hanko/"))
+}
+
+impl Spec {
+    /// Loads every `*.json` under `dir` that declares `"spec": "hanko/1"`, in path order.
+    pub fn load(dir: &Path) -> Result<Spec, Vec<Problem>> {
+        let label = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "spec".into());
+        let mut paths = Vec::new();
+        json_files(dir, &mut paths).map_err(|e| {
+            vec![Problem { at: dir.display().to_string(), reason: format!("cannot read spec folder: {e}") }]
+        })?;
+        let mut files = Vec::new();
+        let mut problems = Vec::new();
+        for path in paths {
+            let rel = path.strip_prefix(dir).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+            let display = format!("{label}/{rel}");
+            let text = match std::fs::read_to_string(&path) {
+                Ok(t) => t,
+                Err(e) => {
+                    problems.push(Problem { at: display, reason: format!("unreadable: {e}") });
+                    continue;
+                }
+            };
+            let value: serde_json::Value = match serde_json::from_str(&text) {
+                Ok(v) => v,
+                Err(e) => {
+                    problems.push(Problem { at: display, reason: format!("not JSON: {e}") });
+                    continue;
+                }
+            };
+            if !is_spec_document(&value) {
+                continue;
+            }
+            match serde_json::from_value::<SpecFile>(value.clone()) {
+                Ok(file) => files.push(Loaded { display, path, file, raw: value }),
+                Err(e) => problems.push(Problem { at: format!("{display}#"), reason: format!("does not follow the spec format: {e}") }),
+            }
+        }
+        if problems.is_empty() {
+            Ok(Spec { files })
+        } else {
+            Err(problems)
+        }
+    }
+
+    pub fn applications(&self) -> impl Iterator<Item = (&Loaded, usize, &ApplicationEntry)> {
+        self.files.iter().flat_map(|l| l.file.applications.iter().enumerate().map(move |(i, e)| (l, i, e)))
+    }
+
+    pub fn commands(&self) -> impl Iterator<Item = (&Loaded, usize, &CommandEntry)> {
+        self.files.iter().flat_map(|l| l.file.commands.iter().enumerate().map(move |(i, e)| (l, i, e)))
+    }
+
+    pub fn files_entries(&self) -> impl Iterator<Item = (&Loaded, usize, &FileEntry)> {
+        self.files.iter().flat_map(|l| l.file.files.iter().enumerate().map(move |(i, e)| (l, i, e)))
+    }
+
+    pub fn status_words(&self) -> impl Iterator<Item = (&Loaded, usize, &StatusEntry)> {
+        self.files.iter().flat_map(|l| l.file.status_words.iter().enumerate().map(move |(i, e)| (l, i, e)))
+    }
+
+    pub fn instructions(&self) -> impl Iterator<Item = (&Loaded, usize, &InstructionEntry)> {
+        self.files.iter().flat_map(|l| l.file.instructions.iter().enumerate().map(move |(i, e)| (l, i, e)))
+    }
+
+    pub fn class_entries(&self) -> impl Iterator<Item = (&Loaded, usize, &ClassEntry)> {
+        self.files.iter().flat_map(|l| l.file.class.iter().enumerate().map(move |(i, e)| (l, i, e)))
+    }
+
+    pub fn tags(&self) -> impl Iterator<Item = (&Loaded, usize, &TagEntry)> {
+        self.files.iter().flat_map(|l| l.file.tags.iter().enumerate().map(move |(i, e)| (l, i, e)))
+    }
+
+    pub fn tlv_entries(&self) -> impl Iterator<Item = (&Loaded, usize, &TlvEntry)> {
+        self.files.iter().flat_map(|l| l.file.tlv.iter().enumerate().map(move |(i, e)| (l, i, e)))
+    }
+
+    pub fn apdu_entries(&self) -> impl Iterator<Item = (&Loaded, usize, &ApduEntry)> {
+        self.files.iter().flat_map(|l| l.file.apdu.iter().enumerate().map(move |(i, e)| (l, i, e)))
+    }
+
+    pub fn tlv_limits(&self) -> Option<&TlvLimits> {
+        self.tlv_entries().find(|(_, _, e)| e.common.id == "tlv.ber").and_then(|(_, _, e)| e.limits.as_ref())
+    }
+
+    /// Every entry's common part with its JSON pointer and the decode format its examples use.
+    pub fn all_entries(&self) -> Vec<(String, &Common, Format)> {
+        let mut out = Vec::new();
+        for l in &self.files {
+            let f = &l.file;
+            let at = |section: &str, i: usize| format!("{}#/{section}/{i}", l.display);
+            for (i, e) in f.apdu.iter().enumerate() {
+                let format = if e.common.id == "apdu.response" { Format::Rapdu } else { Format::Capdu };
+                out.push((at("apdu", i), &e.common, format));
+            }
+            for (i, e) in f.class.iter().enumerate() {
+                out.push((at("class", i), &e.common, Format::Capdu));
+            }
+            for (i, e) in f.instructions.iter().enumerate() {
+                out.push((at("instructions", i), &e.common, Format::Capdu));
+            }
+            for (i, e) in f.status_words.iter().enumerate() {
+                out.push((at("status_words", i), &e.common, Format::Rapdu));
+            }
+            for (i, e) in f.tlv.iter().enumerate() {
+                let format = if e.common.id == "tlv.simple" { Format::SimpleTlv } else { Format::Tlv };
+                out.push((at("tlv", i), &e.common, format));
+            }
+            for (i, e) in f.tags.iter().enumerate() {
+                out.push((at("tags", i), &e.common, Format::Tlv));
+            }
+            for (i, e) in f.applications.iter().enumerate() {
+                out.push((at("applications", i), &e.common, Format::Capdu));
+            }
+            for (i, e) in f.commands.iter().enumerate() {
+                out.push((at("commands", i), &e.common, Format::Capdu));
+            }
+            for (i, e) in f.files.iter().enumerate() {
+                out.push((at("files", i), &e.common, Format::File(e.common.id.clone())));
+            }
+        }
+        out
+    }
+}
+
+/// What a spec example's bytes are decoded as.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Format {
+    Capdu,
+    Rapdu,
+    Tlv,
+    SimpleTlv,
+    /// A file, by its entry id.
+    File(String),
+}
+
+impl Format {
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Capdu => "capdu",
+            Self::Rapdu => "rapdu",
+            Self::Tlv => "tlv",
+            Self::SimpleTlv => "simple-tlv",
+            Self::File(_) => "ef",
+        }
+    }
+}
+
+/// `"D3 92 F0"` → bytes; spaces are allowed for readability.
+pub fn parse_hex(text: &str) -> Result<Vec<u8>, String> {
+    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    hex::decode(&compact).map_err(|e| format!("bad hex: {e}"))
+}

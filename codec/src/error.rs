@@ -33,8 +33,6 @@ pub enum Expected {
     DigestInfo,
     /// Bytes equal to the padding byte.
     Padding,
-    /// A value the spec lists (an enumeration or a fixed constant).
-    ListedValue,
     /// A value ISO 7816 reserves or forbids here.
     Unreserved,
 }

@@ -76,8 +76,7 @@ pub fn write_padded(out: &mut Vec<u8>, text: &str, len: usize, pad: u8) {
 
 pub fn utf8<'a>(s: Span<'a>, min: usize, max: usize, rule: Rule) -> Result<&'a str> {
     check_len(s, min, max, rule)?;
-    core::str::from_utf8(s.bytes)
-        .map_err(|e| invalid(Expected::Utf8, s.offset + e.valid_up_to(), rule))
+    core::str::from_utf8(s.bytes).map_err(|e| invalid(Expected::Utf8, s.offset + e.valid_up_to(), rule))
 }
 
 /// A calendar date, written on the card as eight ASCII digits YYYYMMDD.
@@ -90,10 +89,8 @@ pub struct Date {
 
 impl Date {
     pub fn new(year: u16, month: u8, day: u8) -> Option<Self> {
-        let valid = (1..=9999).contains(&year)
-            && (1..=12).contains(&month)
-            && day >= 1
-            && day <= days_in_month(year, month);
+        let valid =
+            (1..=9999).contains(&year) && (1..=12).contains(&month) && day >= 1 && day <= days_in_month(year, month);
         valid.then_some(Self { year, month, day })
     }
 
@@ -285,11 +282,7 @@ pub fn der<'a>(s: Span<'a>, input: &'a [u8], tag: u32, rule: Rule) -> Result<&'a
         return Err(Error::new(ErrorKind::UnexpectedTag { expected: tag, found: tlv.tag }, s.offset, rule));
     }
     if tlv.end() != s.end() {
-        return Err(Error::new(
-            ErrorKind::TrailingData { extra: (s.end() - tlv.end()) as u32 },
-            tlv.end(),
-            rule,
-        ));
+        return Err(Error::new(ErrorKind::TrailingData { extra: (s.end() - tlv.end()) as u32 }, tlv.end(), rule));
     }
     Ok(s.bytes)
 }
@@ -309,9 +302,18 @@ impl HashAlgorithm {
     pub fn digest_info_prefix(self) -> &'static [u8] {
         match self {
             Self::Sha1 => &[0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2B, 0x0E, 0x03, 0x02, 0x1A, 0x05, 0x00, 0x04, 0x14],
-            Self::Sha256 => &[0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20],
-            Self::Sha384 => &[0x30, 0x41, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02, 0x05, 0x00, 0x04, 0x30],
-            Self::Sha512 => &[0x30, 0x51, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03, 0x05, 0x00, 0x04, 0x40],
+            Self::Sha256 => &[
+                0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00,
+                0x04, 0x20,
+            ],
+            Self::Sha384 => &[
+                0x30, 0x41, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02, 0x05, 0x00,
+                0x04, 0x30,
+            ],
+            Self::Sha512 => &[
+                0x30, 0x51, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03, 0x05, 0x00,
+                0x04, 0x40,
+            ],
         }
     }
 
@@ -384,11 +386,7 @@ pub fn write_uint(out: &mut Vec<u8>, value: u32, len: usize) {
 /// An offset table: `N` big-endian u16 offsets, from the start of the file, of the
 /// elements that follow. The table is derived from the layout, so a decoded value does
 /// not store it; decoding checks that every entry points where its element really starts.
-pub fn check_offsets<const N: usize>(
-    table: Span<'_>,
-    actual: [usize; N],
-    rule: Rule,
-) -> Result<()> {
+pub fn check_offsets<const N: usize>(table: Span<'_>, actual: [usize; N], rule: Rule) -> Result<()> {
     check_len(table, 2 * N, 2 * N, rule)?;
     for (i, (pair, &at)) in table.bytes.chunks_exact(2).zip(actual.iter()).enumerate() {
         let declared = u32::from(u16::from_be_bytes([pair[0], pair[1]]));
@@ -427,7 +425,8 @@ fn arb_text<'a>(
     Ok(&pool[start..start + n])
 }
 
-const DIGIT_POOL: &str = "31415926535897932384626433832795028841971693993751058209749445923078164062862089986280348253421170679";
+const DIGIT_POOL: &str =
+    "31415926535897932384626433832795028841971693993751058209749445923078164062862089986280348253421170679";
 const ASCII_POOL: &str = "JPKIAPICCTOKEN2 The quick brown fox jumps over the lazy dog 0123456789 ABCDEFGHIJKLMNOPQRSTUVWXYZ !#$%&'()*+,-./:;<=>?@[]^_{|}~";
 
 pub fn arb_digits<'a>(u: &mut Unstructured<'a>, min: usize, max: usize) -> arbitrary::Result<&'a str> {

@@ -46,19 +46,23 @@ impl<'a> Reader<'a> {
         self.pos
     }
 
+    #[inline]
     pub fn remaining(&self) -> usize {
         self.end - self.pos
     }
 
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.pos == self.end
     }
 
+    #[inline]
     fn window(&self) -> &'a [u8] {
         &self.input[self.pos..self.end]
     }
 
     /// Exactly `n` bytes.
+    #[inline]
     pub fn take(&mut self, n: usize, rule: Rule) -> Result<Span<'a>> {
         if self.remaining() < n {
             return Err(Error::new(
@@ -91,17 +95,14 @@ impl<'a> Reader<'a> {
     }
 
     /// The next BER-TLV, which must carry `expected`.
+    #[inline]
     pub fn tlv(&mut self, expected: u32, rule: Rule) -> Result<Tlv<'a>> {
         if self.is_empty() {
             return Err(Error::new(ErrorKind::Missing { tag: expected }, self.pos, rule));
         }
         let tlv = ber::parse_one(self.input, self.pos, self.end, rule)?;
         if tlv.tag != expected {
-            return Err(Error::new(
-                ErrorKind::UnexpectedTag { expected, found: tlv.tag },
-                self.pos,
-                rule,
-            ));
+            return Err(Error::new(ErrorKind::UnexpectedTag { expected, found: tlv.tag }, self.pos, rule));
         }
         self.pos = tlv.end();
         Ok(tlv)
@@ -156,15 +157,12 @@ impl<'a> Reader<'a> {
     }
 
     /// The element is complete: nothing may follow.
+    #[inline]
     pub fn finish(&self, rule: Rule) -> Result<()> {
         if self.is_empty() {
             Ok(())
         } else {
-            Err(Error::new(
-                ErrorKind::TrailingData { extra: len32(self.remaining()) },
-                self.pos,
-                rule,
-            ))
+            Err(Error::new(ErrorKind::TrailingData { extra: len32(self.remaining()) }, self.pos, rule))
         }
     }
 }

@@ -20,7 +20,9 @@ fn every_example_decodes_as_the_spec_says() {
         let oracle = interp.decode(format, bytes).map_err(|f| (f.kind, f.offset));
         match (&ours, &oracle) {
             (Ok((json, _)), Ok(o)) if json != o => failures.push(format!("{at}: codec {json}\n   interpreter {o}")),
-            (Err(e), Err(o)) if e.0 != o.0 || e.1 != o.1 => failures.push(format!("{at}: codec {e:?}, interpreter {o:?}")),
+            (Err(e), Err(o)) if e.0 != o.0 || e.1 != o.1 => {
+                failures.push(format!("{at}: codec {e:?}, interpreter {o:?}"))
+            }
             (Ok(_), Err(o)) => failures.push(format!("{at}: codec decodes, interpreter fails {o:?}")),
             (Err(e), Ok(_)) => failures.push(format!("{at}: codec fails {e:?}, interpreter decodes")),
             _ => {}

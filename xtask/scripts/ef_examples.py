@@ -52,7 +52,7 @@ SRC_OSC = 'OpenSC src/libopensc/card-jpki.c, pkcs15-jpki.c'
 # --- applications -------------------------------------------------------------------------
 apps = [
     dict(id='ap.jpki', name='JPKI AP (公的個人認証AP)', short='jpki', aid='D392F000260100000001',
-         source='OpenSC src/libopensc/jpki.h; REFERENCE §1', confidence='normative'),
+         source='OpenSC src/libopensc/jpki.h; REFERENCE §1', confidence='observed'),
     dict(id='ap.text', name='card-info input support AP (券面事項入力補助AP)', short='text', aid='D392100031000101040 8'.replace(' ', ''),
          source='jpki/myna, siketyan/jpki-rs, soltia48/myna-card, AokiApp/jsapdu (all agree)', confidence='observed'),
     dict(id='ap.surface', name='card-face confirmation AP (券面事項確認AP)', short='surface', aid='D3921000310001010402',
@@ -186,7 +186,8 @@ text = [
           dict(hex=H(basic_four(birth='19810229')), error=dict(kind='invalid', offset=89)),
           dict(hex=H(basic_four(sex='3')), error=dict(kind='invalid', offset=100)),
           dict(hex=H(basic_four(name='\udcff') if False else tlv('FF20', tlv('DF21', bytes(8)) + tlv('DF22', b'\xE8\xA6') + tlv('DF23', b'') + tlv('DF24', b'20000101') + tlv('DF25', b'1'))), error=dict(kind='invalid', offset=17)),
-          dict(hex=H(bf[:50]), error=dict(kind='truncated', offset=50))],
+          dict(hex=H(bf[:50]), error=dict(kind='truncated', offset=50)),
+          dict(hex=H(tlv('FF20', tlv('DF21', bytes(8)) + tlv('DF22', b'A') + tlv('DF23', b'B') + tlv('DF24', b'20000101'))), error=dict(kind='missing', offset=33), note='DF25 (sex) missing')],
          'soltia48/myna-card src/ap/text.rs; AokiApp/jsapdu; tex2e walk-through (real-card prefix FF 20 62 DF 21 08)', 'observed', padding=['00', 'FF'],
          note='The DF21 table gives, from the start of the file, the offsets of the DF22..DF25 tags; decoders check it instead of trusting it.'),
     data('text.integrity', 'ap.text', '0003', 'integrity record (署名)', ['text.pin', 'text.number_a', 'text.number_b'],
@@ -244,7 +245,8 @@ surface = [
              dict(name='security_code_image', tag='DF2A', value='png', optional=True, note='after the signature, not covered by it')])],
          [dict(hex=H(face), decoded={'card_face': {'birth_date': '2000-01-01', 'sex': 'female', 'expiry_date': '2035-01-01'}}),
           dict(hex=H(tlv('FF20', tlv('DF21', pattern(18, 'face-offsets')) + b''.join(tlv(t, v) for _, t, v in face_items[:7]))),
-               decoded={'card_face': {'expiry_date': None, 'security_code_image': None}}, note='the two optional items after the signature absent')],
+               decoded={'card_face': {'expiry_date': None, 'security_code_image': None}}, note='the two optional items after the signature absent'),
+          dict(hex=H(tlv('FF20', tlv('DF21', pattern(18, 'face-offsets')) + b''.join(tlv(t, b'GIF89a' if t == 'DF27' else v) for _, t, v in face_items))), error=dict(kind='invalid', offset=384), note='the photo is not JPEG 2000')],
          SRC_SOL + ' src/ap/surface.rs; ' + SRC_JSA + '; jpki/myna libmyna/image_ap.go', 'single-source', padding=['00', 'FF']),
     data('surface.ap_info', 'ap.surface', '0003', 'AP basic information', 'always',
          [dict(name='ap_info', tag='FF30', children=[

@@ -1,1 +1,125 @@
-pub fn write(_s: &crate::spec::Spec, _o: &std::path::Path) -> Result<usize, String> { Ok(0) }
+//! Fuzz seed corpora from the spec examples: `corpus/<target>/` for each target of
+//! `fuzz/targets`. Seeds are named after where their example stands in the spec, so that
+//! a regenerated corpus differs from the committed one only where the spec changed.
+//!
+//! Only files whose names start with [`SPEC_PREFIX`] or [`RANDOM_PREFIX`] belong to the
+//! writer: it replaces those and leaves any other file (a minimised crash kept as a
+//! regression input, say) where it is.
+
+use crate::spec::{parse_hex, Format, Spec};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Seeds taken from spec examples.
+pub const SPEC_PREFIX: &str = "spec-";
+/// Fixed pseudo-random seeds for the structure-aware target.
+pub const RANDOM_PREFIX: &str = "random-";
+
+/// The targets that take seeds from examples of one format each, plus `roundtrip`.
+pub const TARGETS: [&str; 6] = ["capdu", "rapdu", "ber_tlv", "simple_tlv", "ef", "roundtrip"];
+
+/// The files the `ef` target's first byte selects among, by index: the readable (`data`)
+/// files in spec order, which is also the order of the generated `File::IDS`.
+pub fn file_ids(spec: &Spec) -> Vec<&str> {
+    spec.files_entries().filter(|(_, _, f)| f.kind == "data").map(|(_, _, f)| f.common.id.as_str()).collect()
+}
+
+/// `spec/apdu/jpki.json#/commands/3` and example 0 → `spec-apdu_jpki_commands_3_examples_0`.
+fn seed_name(pointer: &str, example: usize) -> String {
+    let tail = pointer.trim_start_matches("spec/").replace(".json#", "");
+    let clean: String = tail.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+    format!("{SPEC_PREFIX}{}_examples_{example}", clean.trim_matches('_'))
+}
+
+/// splitmix64: a fixed, dependency-free stream, so the random seeds never change.
+fn pseudo_random(seed: u64, len: usize) -> Vec<u8> {
+    let mut state = seed;
+    let mut out = Vec::with_capacity(len + 8);
+    while out.len() < len {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        out.extend_from_slice(&(z ^ (z >> 31)).to_le_bytes());
+    }
+    out.truncate(len);
+    out
+}
+
+/// The seeds of every target, by target and file name.
+pub fn seeds(spec: &Spec) -> Result<BTreeMap<&'static str, BTreeMap<String, Vec<u8>>>, String> {
+    let mut out: BTreeMap<&'static str, BTreeMap<String, Vec<u8>>> =
+        TARGETS.iter().map(|t| (*t, BTreeMap::new())).collect();
+    let ids = file_ids(spec);
+    for (pointer, common, format) in spec.all_entries() {
+        for (i, ex) in common.examples.iter().enumerate() {
+            let bytes = parse_hex(&ex.hex).map_err(|e| format!("{pointer}/examples/{i}: {e}"))?;
+            let (target, bytes) = match &format {
+                Format::Capdu => ("capdu", bytes),
+                Format::Rapdu => ("rapdu", bytes),
+                Format::Tlv => ("ber_tlv", bytes),
+                Format::SimpleTlv => ("simple_tlv", bytes),
+                Format::File(id) => {
+                    // PIN and key files have no layout to decode, and no selector.
+                    let Some(index) = ids.iter().position(|x| x == id) else { continue };
+                    let selector = u8::try_from(index)
+                        .map_err(|_| format!("{} readable files do not fit a selector byte", ids.len()))?;
+                    ("ef", [&[selector][..], &bytes].concat())
+                }
+            };
+            let targets = out.get_mut(target).ok_or_else(|| format!("no target {target}"))?;
+            targets.insert(seed_name(&pointer, i), bytes);
+        }
+    }
+    let random = out.get_mut("roundtrip").ok_or("no target roundtrip")?;
+    for (k, len) in [32, 48, 64, 96, 128, 160, 192, 256].into_iter().enumerate() {
+        random.insert(format!("{RANDOM_PREFIX}{k}_{len}"), pseudo_random(0x68616E6B6F + k as u64, len));
+    }
+    Ok(out)
+}
+
+/// Writes every target's seeds under `out`, replacing the writer's own earlier seeds.
+/// Returns how many seeds were written.
+pub fn write(spec: &Spec, out: &Path) -> Result<usize, String> {
+    let seeds = seeds(spec)?;
+    let mut written = 0;
+    for (target, files) in &seeds {
+        let dir = out.join(target);
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let entries = std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| format!("{}: {e}", dir.display()))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let ours = name.starts_with(SPEC_PREFIX) || name.starts_with(RANDOM_PREFIX);
+            if ours && !files.contains_key(&name) {
+                std::fs::remove_file(entry.path()).map_err(|e| format!("{}: {e}", entry.path().display()))?;
+            }
+        }
+        for (name, bytes) in files {
+            let path = dir.join(name);
+            // Rewriting an unchanged seed would only disturb mtimes.
+            if std::fs::read(&path).ok().as_deref() != Some(bytes.as_slice()) {
+                std::fs::write(&path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+            }
+            written += 1;
+        }
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seed_names_are_readable_and_safe() {
+        assert_eq!(seed_name("spec/apdu/jpki.json#/commands/3", 0), "spec-apdu_jpki_commands_3_examples_0");
+    }
+
+    #[test]
+    fn pseudo_random_is_fixed() {
+        assert_eq!(pseudo_random(1, 4), pseudo_random(1, 4));
+        assert_ne!(pseudo_random(1, 16), pseudo_random(2, 16));
+        assert_eq!(pseudo_random(7, 33).len(), 33);
+    }
+}

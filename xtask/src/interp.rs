@@ -95,7 +95,9 @@ impl<'s> Interp<'s> {
 
     fn command(&self, b: &[u8], s: &Structure) -> R<Value> {
         for (_, _, c) in self.spec.commands() {
-            let Some((_, _, ins)) = self.spec.instructions().find(|(_, _, i)| i.common.id == c.instruction) else { continue };
+            let Some((_, _, ins)) = self.spec.instructions().find(|(_, _, i)| i.common.id == c.instruction) else {
+                continue;
+            };
             let header_ok = hexbyte(&ins.ins) == Some(b[1])
                 && bits_match(&c.header.cla, b[0])
                 && bits_match(&c.header.p1, b[2])
@@ -141,7 +143,10 @@ impl<'s> Interp<'s> {
         let (data, sw) = b.split_at(b.len() - 2);
         let word = u16::from_be_bytes([sw[0], sw[1]]);
         let mut status = Map::new();
-        let exact = self.spec.status_words().find(|(_, _, e)| !e.sw.contains('x') && u16::from_str_radix(&e.sw, 16).ok() == Some(word));
+        let exact = self
+            .spec
+            .status_words()
+            .find(|(_, _, e)| !e.sw.contains('x') && u16::from_str_radix(&e.sw, 16).ok() == Some(word));
         let patterned = || {
             self.spec.status_words().find(|(_, _, e)| {
                 let p = e.sw.to_ascii_lowercase();
@@ -223,7 +228,11 @@ impl<'s> Interp<'s> {
             let mut m = Map::new();
             m.insert("offset".into(), json!(pos));
             m.insert("tag".into(), json!(hex_upper(tag_bytes)));
-            let name = self.spec.tags().find(|(_, _, e)| u32::from_str_radix(&e.tag, 16).ok() == Some(tag)).map(|(_, _, e)| e.common.name.clone());
+            let name = self
+                .spec
+                .tags()
+                .find(|(_, _, e)| u32::from_str_radix(&e.tag, 16).ok() == Some(tag))
+                .map(|(_, _, e)| e.common.name.clone());
             m.insert("name".into(), json!(name));
             m.insert("class".into(), json!(class));
             m.insert("constructed".into(), json!(constructed));
@@ -290,7 +299,9 @@ impl<'s> Interp<'s> {
         let mut out = Vec::new();
         while pos < b.len() {
             let (tag, vo, len) = self.read_simple(b, pos, b.len())?;
-            out.push(json!({ "offset": pos, "tag": hex_upper(&[tag]), "length": len, "value": hex_upper(&b[vo..vo + len]) }));
+            out.push(
+                json!({ "offset": pos, "tag": hex_upper(&[tag]), "length": len, "value": hex_upper(&b[vo..vo + len]) }),
+            );
             pos = vo + len;
         }
         Ok(json!({ "objects": out }))
@@ -344,17 +355,22 @@ impl<'s> Interp<'s> {
 
     /// Decodes `items` in `[pos, end)`, inserting their values into `out`; returns where
     /// the items ended (the caller decides whether bytes may follow).
-    fn items(&self, ctx: &mut Ctx<'_>, items: &[Item], mut pos: usize, end: usize, out: &mut Map<String, Value>) -> R<usize> {
+    fn items(
+        &self,
+        ctx: &mut Ctx<'_>,
+        items: &[Item],
+        mut pos: usize,
+        end: usize,
+        out: &mut Map<String, Value>,
+    ) -> R<usize> {
         let b = ctx.input;
         for item in items {
             let framing = item.framing().expect("validated framing");
             let (vstart, vlen) = match framing {
                 Framing::Tag(t) => {
-                    if item.optional {
-                        if self.peek_tag(b, pos, end) != Some(t) {
-                            out.insert(item.name.clone(), Value::Null);
-                            continue;
-                        }
+                    if item.optional && self.peek_tag(b, pos, end) != Some(t) {
+                        out.insert(item.name.clone(), Value::Null);
+                        continue;
                     }
                     if pos == end {
                         return fail("missing", pos);
@@ -543,7 +559,10 @@ impl<'s> Interp<'s> {
                     json!(hex_upper(v))
                 }
                 "aid" => {
-                    let app = self.spec.applications().find(|(_, _, a)| crate::spec::parse_hex(&a.aid).ok().as_deref() == Some(v));
+                    let app = self
+                        .spec
+                        .applications()
+                        .find(|(_, _, a)| crate::spec::parse_hex(&a.aid).ok().as_deref() == Some(v));
                     json!({ "hex": hex_upper(v), "application": app.map(|(_, _, a)| a.common.id.clone()) })
                 }
                 "fid" => {
@@ -555,7 +574,9 @@ impl<'s> Interp<'s> {
                         let prefix = crate::spec::parse_hex(prefix).unwrap_or_default();
                         let dlen = prefix.last().copied().map_or(0, usize::from);
                         if v.len() == prefix.len() + dlen && v.starts_with(&prefix) {
-                            return Ok(json!({ "kind": "digest_info", "algorithm": alg, "digest": hex_upper(&v[prefix.len()..]) }));
+                            return Ok(
+                                json!({ "kind": "digest_info", "algorithm": alg, "digest": hex_upper(&v[prefix.len()..]) }),
+                            );
                         }
                     }
                     json!({ "kind": "raw", "bytes": hex_upper(v) })

@@ -88,7 +88,24 @@ fn main() -> ExitCode {
                     return ExitCode::from(1);
                 }
             };
-            let result = if check { codegen::check(&files, &out) } else { codegen::write(&files, &out) };
+            let mut result = if check { codegen::check(&files, &out) } else { codegen::write(&files, &out) };
+            if own && result.is_ok() {
+                // The certificate profile belongs to the crate that verifies certificates.
+                let pki_out = root.join("crypto/src/generated");
+                result = match codegen::generate_pki(&loaded) {
+                    Ok(Some(pki)) => if check { codegen::check(&pki, &pki_out) } else { codegen::write(&pki, &pki_out) }
+                        .map(|d| format!("{}\n{d}", result.unwrap_or_default())),
+                    Ok(None) => result,
+                    Err(e) => Err(e),
+                };
+            }
+            if own && result.is_ok() {
+                // hanko's own spec also documents itself.
+                let doc = vec![("reference.md".to_string(), codegen::reference_doc(&loaded))];
+                let docs = root.join("docs");
+                result = if check { codegen::check(&doc, &docs) } else { codegen::write(&doc, &docs) }
+                    .map(|d| format!("{}\n{d}", result.unwrap_or_default()));
+            }
             match result {
                 Ok(summary) => {
                     println!("{summary}");

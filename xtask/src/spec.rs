@@ -157,7 +157,9 @@ impl Length {
 #[serde(untagged)]
 pub enum Encoding {
     Named(String),
-    Offsets { offsets: Vec<String> },
+    Offsets {
+        offsets: Vec<String>,
+    },
     Enum {
         #[serde(rename = "enum")]
         values: BTreeMap<String, String>,
@@ -309,6 +311,37 @@ pub struct FileEntry {
     pub key: Option<KeyInfo>,
 }
 
+/// An object identifier with what it names.
+#[derive(Clone, Debug, Deserialize)]
+pub struct OidEntry {
+    #[serde(flatten)]
+    pub common: Common,
+    /// Dotted form, `1.2.392.200149.8.5.5.1`.
+    pub oid: String,
+    pub meaning: String,
+}
+
+/// What a certificate of one kind must carry.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ProfileEntry {
+    #[serde(flatten)]
+    pub common: Common,
+    /// `authentication`, `signing`, `sub_authentication`, `ca`.
+    pub kind: String,
+    pub ca: bool,
+    /// KeyUsage bits by RFC 5280 name, snake_case (`digital_signature`, `non_repudiation`,
+    /// `key_cert_sign`, `crl_sign`, …).
+    pub key_usage: Vec<String>,
+    pub key_usage_critical: bool,
+    /// Policy OID entry ids the certificate must assert (empty: none required).
+    #[serde(default)]
+    pub policies: Vec<String>,
+    /// Whether the holder's attributes (SAN otherNames) belong in it.
+    pub holder_data: bool,
+    /// How long it is valid, as a rule in words (checked by the model, not the codec).
+    pub validity: String,
+}
+
 /// One spec file. Every section is optional; a file usually holds one or two.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -334,6 +367,10 @@ pub struct SpecFile {
     pub commands: Vec<CommandEntry>,
     #[serde(default)]
     pub files: Vec<FileEntry>,
+    #[serde(default)]
+    pub oids: Vec<OidEntry>,
+    #[serde(default)]
+    pub certificate_profiles: Vec<ProfileEntry>,
 }
 
 /// A loaded spec file with where it came from.
@@ -418,7 +455,10 @@ impl Spec {
             }
             match serde_json::from_value::<SpecFile>(value.clone()) {
                 Ok(file) => files.push(Loaded { display, path, file, raw: value }),
-                Err(e) => problems.push(Problem { at: format!("{display}#"), reason: format!("does not follow the spec format: {e}") }),
+                Err(e) => problems.push(Problem {
+                    at: format!("{display}#"),
+                    reason: format!("does not follow the spec format: {e}"),
+                }),
             }
         }
         if problems.is_empty() {
@@ -464,6 +504,14 @@ impl Spec {
         self.files.iter().flat_map(|l| l.file.apdu.iter().enumerate().map(move |(i, e)| (l, i, e)))
     }
 
+    pub fn oids(&self) -> impl Iterator<Item = (&Loaded, usize, &OidEntry)> {
+        self.files.iter().flat_map(|l| l.file.oids.iter().enumerate().map(move |(i, e)| (l, i, e)))
+    }
+
+    pub fn profiles(&self) -> impl Iterator<Item = (&Loaded, usize, &ProfileEntry)> {
+        self.files.iter().flat_map(|l| l.file.certificate_profiles.iter().enumerate().map(move |(i, e)| (l, i, e)))
+    }
+
     pub fn tlv_limits(&self) -> Option<&TlvLimits> {
         self.tlv_entries().find(|(_, _, e)| e.common.id == "tlv.ber").and_then(|(_, _, e)| e.limits.as_ref())
     }
@@ -503,6 +551,12 @@ impl Spec {
             for (i, e) in f.files.iter().enumerate() {
                 out.push((at("files", i), &e.common, Format::File(e.common.id.clone())));
             }
+            for (i, e) in f.oids.iter().enumerate() {
+                out.push((at("oids", i), &e.common, Format::Tlv));
+            }
+            for (i, e) in f.certificate_profiles.iter().enumerate() {
+                out.push((at("certificate_profiles", i), &e.common, Format::Tlv));
+            }
         }
         out
     }
@@ -529,6 +583,26 @@ impl Format {
             Self::File(_) => "ef",
         }
     }
+}
+
+/// DER content octets of a dotted OID (`1.2.840.113549` → `2A 86 48 86 F7 0D`).
+pub fn oid_der(dotted: &str) -> Option<Vec<u8>> {
+    let arcs: Vec<u128> = dotted.split('.').map(|a| a.parse().ok()).collect::<Option<_>>()?;
+    if arcs.len() < 2 || arcs[0] > 2 || (arcs[0] < 2 && arcs[1] >= 40) {
+        return None;
+    }
+    let mut out = Vec::new();
+    for (i, arc) in std::iter::once(arcs[0] * 40 + arcs[1]).chain(arcs[2..].iter().copied()).enumerate() {
+        let _ = i;
+        let mut groups = vec![(arc & 0x7F) as u8];
+        let mut rest = arc >> 7;
+        while rest > 0 {
+            groups.push(0x80 | (rest & 0x7F) as u8);
+            rest >>= 7;
+        }
+        out.extend(groups.iter().rev());
+    }
+    Some(out)
 }
 
 /// `"D3 92 F0"` → bytes; spaces are allowed for readability.

@@ -20,14 +20,53 @@ fn allowed_keys(section: &str) -> &'static [&'static str] {
         "applications" => &["short", "aid"],
         "commands" => &["instruction", "header", "cases", "params", "data", "responses"],
         "files" => &["application", "fid", "kind", "read", "layout", "padding", "pin", "key"],
+        "oids" => &["oid", "meaning"],
+        "certificate_profiles" => &["kind", "ca", "key_usage", "key_usage_critical", "policies", "holder_data", "validity"],
         _ => &[],
     }
 }
 
-const SECTIONS: &[&str] = &["apdu", "class", "instructions", "status_words", "tlv", "tags", "applications", "commands", "files"];
+const SECTIONS: &[&str] = &[
+    "apdu",
+    "class",
+    "instructions",
+    "status_words",
+    "tlv",
+    "tags",
+    "applications",
+    "commands",
+    "files",
+    "oids",
+    "certificate_profiles",
+];
+
+/// KeyUsage bits of RFC 5280 §4.2.1.3, in bit order.
+pub const KEY_USAGE: &[&str] = &[
+    "digital_signature",
+    "non_repudiation",
+    "key_encipherment",
+    "data_encipherment",
+    "key_agreement",
+    "key_cert_sign",
+    "crl_sign",
+    "encipher_only",
+    "decipher_only",
+];
 const CASES: &[&str] = &["1", "2S", "3S", "4S", "2E", "3E", "4E"];
 const NAMED_ENCODINGS: &[&str] = &[
-    "bytes", "ascii", "ascii_padded", "digits", "utf8", "date", "sex", "my_number", "png", "jpeg2000", "aid", "fid", "signature_input",
+    "bytes",
+    "ascii",
+    "ascii_padded",
+    "digits",
+    "utf8",
+    "date",
+    "sex",
+    "my_number",
+    "png",
+    "jpeg2000",
+    "aid",
+    "fid",
+    "signature_input",
 ];
 
 pub struct Report {
@@ -48,7 +87,9 @@ impl V<'_> {
 }
 
 fn is_id(s: &str) -> bool {
-    !s.is_empty() && s.contains('.') && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.')
+    !s.is_empty()
+        && s.contains('.')
+        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.')
 }
 
 fn is_snake(s: &str) -> bool {
@@ -57,7 +98,9 @@ fn is_snake(s: &str) -> bool {
 }
 
 fn is_hex(s: &str, bytes: std::ops::RangeInclusive<usize>) -> bool {
-    s.len() % 2 == 0 && bytes.contains(&(s.len() / 2)) && s.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_lowercase())
+    s.len() % 2 == 0
+        && bytes.contains(&(s.len() / 2))
+        && s.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_lowercase())
 }
 
 /// Whether `expected` is contained in `actual`: every key of an expected object is present
@@ -79,6 +122,7 @@ pub fn validate(spec: &Spec) -> Report {
     v.applications();
     v.commands();
     v.files();
+    v.pki();
     let examples = v.examples();
     let entries = spec.all_entries().len();
     Report { problems: v.problems, entries, examples }
@@ -90,7 +134,10 @@ impl V<'_> {
             let Some(doc) = l.raw.as_object() else { continue };
             for key in doc.keys() {
                 if !["spec", "title", "description"].contains(&key.as_str()) && !SECTIONS.contains(&key.as_str()) {
-                    self.problem(format!("{}#/{key}", l.display), format!("unknown section; the sections are {}", SECTIONS.join(", ")));
+                    self.problem(
+                        format!("{}#/{key}", l.display),
+                        format!("unknown section; the sections are {}", SECTIONS.join(", ")),
+                    );
                 }
             }
             for section in SECTIONS {
@@ -111,7 +158,10 @@ impl V<'_> {
         let mut seen: BTreeMap<String, String> = BTreeMap::new();
         for (at, c, _) in self.spec.all_entries() {
             if !is_id(&c.id) {
-                self.problem(format!("{at}/id"), format!("id {:?} must be lower-case words joined by dots, like jpki.select_df", c.id));
+                self.problem(
+                    format!("{at}/id"),
+                    format!("id {:?} must be lower-case words joined by dots, like jpki.select_df", c.id),
+                );
             }
             if let Some(first) = seen.insert(c.id.clone(), at.clone()) {
                 self.problem(format!("{at}/id"), format!("duplicate id {:?}, first at {first}", c.id));
@@ -140,11 +190,21 @@ impl V<'_> {
             let at = format!("{}#/status_words/{i}", l.display);
             let fixed = e.sw.trim_end_matches('x');
             let wild = e.sw.len() - fixed.len();
-            if e.sw.len() != 4 || !fixed.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_lowercase()) || wild > 2 || e.sw[..fixed.len()].contains('x') {
-                self.problem(format!("{at}/sw"), "a status word is four upper-case hex digits, the last one or two may be x");
+            if e.sw.len() != 4
+                || !fixed.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_lowercase())
+                || wild > 2
+                || e.sw[..fixed.len()].contains('x')
+            {
+                self.problem(
+                    format!("{at}/sw"),
+                    "a status word is four upper-case hex digits, the last one or two may be x",
+                );
             }
             if (wild > 0) != e.param.is_some() {
-                self.problem(format!("{at}/param"), "a status word with x digits names its parameter, and only such a word");
+                self.problem(
+                    format!("{at}/param"),
+                    "a status word with x digits names its parameter, and only such a word",
+                );
             }
             if !sw_seen.insert(e.sw.clone()) {
                 self.problem(format!("{at}/sw"), format!("status word {} listed twice", e.sw));
@@ -185,16 +245,23 @@ impl V<'_> {
     fn commands(&mut self) {
         let instructions: BTreeSet<_> = self.spec.instructions().map(|(_, _, e)| e.common.id.clone()).collect();
         let statuses: BTreeSet<_> = self.spec.status_words().map(|(_, _, e)| e.common.id.clone()).collect();
-        let commands: Vec<_> = self.spec.commands().map(|(l, i, c)| (format!("{}#/commands/{i}", l.display), c.clone())).collect();
+        let commands: Vec<_> =
+            self.spec.commands().map(|(l, i, c)| (format!("{}#/commands/{i}", l.display), c.clone())).collect();
         for (at, c) in commands {
             if !instructions.contains(&c.instruction) {
-                self.problem(format!("{at}/instruction"), format!("dangling reference: no instruction {:?}", c.instruction));
+                self.problem(
+                    format!("{at}/instruction"),
+                    format!("dangling reference: no instruction {:?}", c.instruction),
+                );
             }
             let mut wild: BTreeMap<&str, u16> = BTreeMap::new();
             for (field, pat) in [("cla", &c.header.cla), ("p1", &c.header.p1), ("p2", &c.header.p2)] {
                 let ok_bits = pat.len() == 8 && pat.chars().all(|ch| matches!(ch, '0' | '1' | 'x'));
                 if !(ok_bits || is_hex(pat, 1..=1)) {
-                    self.problem(format!("{at}/header/{field}"), "a header byte is two hex digits or 8 characters of 0, 1 and x");
+                    self.problem(
+                        format!("{at}/header/{field}"),
+                        "a header byte is two hex digits or 8 characters of 0, 1 and x",
+                    );
                     continue;
                 }
                 let mask = if ok_bits { pat.chars().fold(0u16, |a, ch| a << 1 | u16::from(ch == 'x')) } else { 0 };
@@ -226,7 +293,10 @@ impl V<'_> {
                 for (byte, m) in parts {
                     let w = wild.get(byte).copied().unwrap_or(0);
                     if m & !w != 0 {
-                        self.problem(format!("{pat}/mask"), format!("mask covers bits of {byte} that the header fixes"));
+                        self.problem(
+                            format!("{pat}/mask"),
+                            format!("mask covers bits of {byte} that the header fixes"),
+                        );
                     }
                     *covered.entry(byte).or_default() |= m;
                 }
@@ -234,7 +304,10 @@ impl V<'_> {
             for byte in ["p1", "p2"] {
                 let w = wild.get(byte).copied().unwrap_or(0);
                 if w & !covered.get(byte).copied().unwrap_or(0) != 0 {
-                    self.problem(format!("{at}/header/{byte}"), "every x bit must be carried by a parameter, or the command could not be re-encoded");
+                    self.problem(
+                        format!("{at}/header/{byte}"),
+                        "every x bit must be carried by a parameter, or the command could not be re-encoded",
+                    );
                 }
             }
             if c.cases.is_empty() {
@@ -242,7 +315,10 @@ impl V<'_> {
             }
             for (j, k) in c.cases.iter().enumerate() {
                 if !CASES.contains(&k.as_str()) {
-                    self.problem(format!("{at}/cases/{j}"), format!("unknown case {k:?}; cases are {}", CASES.join(", ")));
+                    self.problem(
+                        format!("{at}/cases/{j}"),
+                        format!("unknown case {k:?}; cases are {}", CASES.join(", ")),
+                    );
                 }
             }
             let has_data = c.cases.iter().any(|k| k.starts_with('3') || k.starts_with('4'));
@@ -252,7 +328,10 @@ impl V<'_> {
             self.layout(&format!("{at}/data"), &c.data);
             for (j, r) in c.responses.iter().enumerate() {
                 if !statuses.contains(&r.sw) {
-                    self.problem(format!("{at}/responses/{j}/sw"), format!("dangling reference: no status word {:?}", r.sw));
+                    self.problem(
+                        format!("{at}/responses/{j}/sw"),
+                        format!("dangling reference: no status word {:?}", r.sw),
+                    );
                 }
             }
         }
@@ -260,12 +339,21 @@ impl V<'_> {
 
     fn files(&mut self) {
         let apps: BTreeSet<_> = self.spec.applications().map(|(_, _, a)| a.common.id.clone()).collect();
-        let pins: BTreeSet<_> = self.spec.files_entries().filter(|(_, _, f)| f.kind == "pin").map(|(_, _, f)| f.common.id.clone()).collect();
-        let files: Vec<_> = self.spec.files_entries().map(|(l, i, f)| (format!("{}#/files/{i}", l.display), f.clone())).collect();
+        let pins: BTreeSet<_> = self
+            .spec
+            .files_entries()
+            .filter(|(_, _, f)| f.kind == "pin")
+            .map(|(_, _, f)| f.common.id.clone())
+            .collect();
+        let files: Vec<_> =
+            self.spec.files_entries().map(|(l, i, f)| (format!("{}#/files/{i}", l.display), f.clone())).collect();
         let mut fids = BTreeSet::new();
         for (at, f) in files {
             if !apps.contains(&f.application) {
-                self.problem(format!("{at}/application"), format!("dangling reference: no application {:?}", f.application));
+                self.problem(
+                    format!("{at}/application"),
+                    format!("dangling reference: no application {:?}", f.application),
+                );
             }
             if !is_hex(&f.fid, 2..=2) {
                 self.problem(format!("{at}/fid"), "a FID is four upper-case hex digits");
@@ -320,6 +408,44 @@ impl V<'_> {
         }
     }
 
+    fn pki(&mut self) {
+        let oids: Vec<_> = self.spec.oids().map(|(l, i, e)| (format!("{}#/oids/{i}", l.display), e.clone())).collect();
+        let mut seen = BTreeSet::new();
+        for (at, e) in &oids {
+            let Some(der) = crate::spec::oid_der(&e.oid) else {
+                self.problem(format!("{at}/oid"), format!("{:?} is not a dotted OID", e.oid));
+                continue;
+            };
+            if !seen.insert(e.oid.clone()) {
+                self.problem(format!("{at}/oid"), format!("OID {} listed twice", e.oid));
+            }
+            // The first example must be the OID's own DER, so that the bytes are checked too.
+            let mut tlv = vec![0x06, der.len() as u8];
+            tlv.extend(&der);
+            match e.common.examples.first().map(|x| parse_hex(&x.hex)) {
+                Some(Ok(b)) if b == tlv => {}
+                _ => self.problem(format!("{at}/examples/0"), format!("the first example must be the OID's DER, {}", hex::encode_upper(&tlv))),
+            }
+        }
+        let ids: BTreeSet<_> = oids.iter().map(|(_, e)| e.common.id.clone()).collect();
+        let profiles: Vec<_> = self.spec.profiles().map(|(l, i, e)| (format!("{}#/certificate_profiles/{i}", l.display), e.clone())).collect();
+        for (at, p) in profiles {
+            for (j, ku) in p.key_usage.iter().enumerate() {
+                if !KEY_USAGE.contains(&ku.as_str()) {
+                    self.problem(format!("{at}/key_usage/{j}"), format!("unknown KeyUsage bit {ku:?}; bits are {}", KEY_USAGE.join(", ")));
+                }
+            }
+            for (j, pol) in p.policies.iter().enumerate() {
+                if !ids.contains(pol) {
+                    self.problem(format!("{at}/policies/{j}"), format!("dangling reference: no OID entry {pol:?}"));
+                }
+            }
+            if !is_snake(&p.kind) {
+                self.problem(format!("{at}/kind"), "kind is snake_case");
+            }
+        }
+    }
+
     /// Checks a layout; names must be unique across all its levels (they become fields).
     fn layout(&mut self, at: &str, items: &[Item]) {
         let mut names = BTreeSet::new();
@@ -344,10 +470,14 @@ impl V<'_> {
             self.problem(at.to_string(), format!("item name {d:?} used twice in one layout"));
         }
         // Top-level items share a JSON object with the keys the decoder adds itself.
-        let reserved: &[&str] = if at.contains("/data") { &["id", "name", "confidence", "case", "ne"] } else { &["file", "padding"] };
+        let reserved: &[&str] =
+            if at.contains("/data") { &["id", "name", "confidence", "case", "ne"] } else { &["file", "padding"] };
         for (i, it) in items.iter().enumerate() {
             if reserved.contains(&it.name.as_str()) {
-                self.problem(format!("{at}/{i}/name"), format!("item name {:?} is a key the decoder uses at this level", it.name));
+                self.problem(
+                    format!("{at}/{i}/name"),
+                    format!("item name {:?} is a key the decoder uses at this level", it.name),
+                );
             }
         }
         self.items(at, items, &tag_items);
@@ -365,22 +495,32 @@ impl V<'_> {
             };
             if let Framing::Tag(t) = framing {
                 let bytes = parse_hex(it.tag.as_deref().unwrap_or("")).unwrap_or_default();
-                let ok = crate::interp::Interp::new(self.spec).decode(&crate::spec::Format::Tlv, &[bytes.clone(), vec![0]].concat()).is_ok();
+                let ok = crate::interp::Interp::new(self.spec)
+                    .decode(&crate::spec::Format::Tlv, &[bytes.clone(), vec![0]].concat())
+                    .is_ok();
                 if !ok || t == 0 {
                     self.problem(format!("{at}/tag"), "not a valid BER-TLV tag");
                 }
             }
             if matches!(framing, Framing::Rest(..)) && i + 1 != items.len() {
-                self.problem(format!("{at}/rest"), "rest takes what is left, so only the last item of its level may have it");
+                self.problem(
+                    format!("{at}/rest"),
+                    "rest takes what is left, so only the last item of its level may have it",
+                );
             }
-            if it.optional && !matches!(framing, Framing::Tag(_)) || it.optional && it.children.is_some() {
+            if it.optional && (!matches!(framing, Framing::Tag(_)) || it.children.is_some()) {
                 self.problem(format!("{at}/optional"), "only a leaf item framed by a BER tag can be optional");
             }
             match (&it.value, &it.children, &framing) {
-                (None, Some(children), Framing::Tag(_) | Framing::SimpleTag(_)) => self.items(&format!("{at}/children"), children, tag_items),
+                (None, Some(children), Framing::Tag(_) | Framing::SimpleTag(_)) => {
+                    self.items(&format!("{at}/children"), children, tag_items)
+                }
                 (None, None, Framing::Der(_)) => {}
                 (Some(enc), None, f) if !matches!(f, Framing::Der(_)) => self.encoding(&at, enc, f, tag_items),
-                _ => self.problem(at, "an item has a value encoding, or children (tag and stag only), or neither (der only)"),
+                _ => self.problem(
+                    at,
+                    "an item has a value encoding, or children (tag and stag only), or neither (der only)",
+                ),
             }
         }
     }
@@ -388,7 +528,10 @@ impl V<'_> {
     fn encoding(&mut self, at: &str, enc: &Encoding, framing: &Framing, tag_items: &BTreeSet<String>) {
         match enc {
             Encoding::Named(n) if !NAMED_ENCODINGS.contains(&n.as_str()) => {
-                self.problem(format!("{at}/value"), format!("unknown encoding {n:?}; encodings are {}", NAMED_ENCODINGS.join(", ")));
+                self.problem(
+                    format!("{at}/value"),
+                    format!("unknown encoding {n:?}; encodings are {}", NAMED_ENCODINGS.join(", ")),
+                );
             }
             Encoding::Named(n) if n == "ascii_padded" && !matches!(framing, Framing::Fixed(_)) => {
                 self.problem(format!("{at}/value"), "ascii_padded needs a fixed length");
@@ -396,7 +539,10 @@ impl V<'_> {
             Encoding::Offsets { offsets } => {
                 for t in offsets {
                     if !tag_items.contains(t) {
-                        self.problem(format!("{at}/value/offsets"), format!("dangling reference: no tagged item {t:?} in this layout"));
+                        self.problem(
+                            format!("{at}/value/offsets"),
+                            format!("dangling reference: no tagged item {t:?} in this layout"),
+                        );
                     }
                 }
             }
@@ -436,19 +582,34 @@ impl V<'_> {
                 match (&ex.decoded, &ex.error, got) {
                     (Some(expected), None, Ok(actual)) => {
                         if !contains(&actual, expected) {
-                            self.problem(format!("{at}/decoded"), format!("decodes to {actual}, which does not contain {expected}"));
+                            self.problem(
+                                format!("{at}/decoded"),
+                                format!("decodes to {actual}, which does not contain {expected}"),
+                            );
                         }
-                        if section == "commands" && actual.pointer("/command/id").and_then(Value::as_str) == Some(&c.id) {
+                        if section == "commands" && actual.pointer("/command/id").and_then(Value::as_str) == Some(&c.id)
+                        {
                             names_self = true;
                         }
                     }
-                    (Some(_), None, Err(f)) => self.problem(at, format!("does not decode: {} at byte {}", f.kind, f.offset)),
+                    (Some(_), None, Err(f)) => {
+                        self.problem(at, format!("does not decode: {} at byte {}", f.kind, f.offset))
+                    }
                     (None, Some(e), Err(f)) => {
                         if e.kind != f.kind || e.offset != f.offset {
-                            self.problem(format!("{at}/error"), format!("fails with {} at byte {}, not {} at byte {}", f.kind, f.offset, e.kind, e.offset));
+                            self.problem(
+                                format!("{at}/error"),
+                                format!(
+                                    "fails with {} at byte {}, not {} at byte {}",
+                                    f.kind, f.offset, e.kind, e.offset
+                                ),
+                            );
                         }
                     }
-                    (None, Some(e), Ok(actual)) => self.problem(format!("{at}/error"), format!("expected {} at byte {}, but it decodes to {actual}", e.kind, e.offset)),
+                    (None, Some(e), Ok(actual)) => self.problem(
+                        format!("{at}/error"),
+                        format!("expected {} at byte {}, but it decodes to {actual}", e.kind, e.offset),
+                    ),
                     _ => self.problem(at, "an example has exactly one of decoded and error"),
                 }
             }

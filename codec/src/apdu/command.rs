@@ -100,11 +100,7 @@ impl<'a> CommandApdu<'a> {
     pub fn parse(b: &'a [u8]) -> Result<Self> {
         let len = b.len();
         if len < 4 {
-            return Err(Error::new(
-                ErrorKind::Truncated { needed: 4, available: len as u32 },
-                len,
-                rules::APDU_HEADER,
-            ));
+            return Err(Error::new(ErrorKind::Truncated { needed: 4, available: len as u32 }, len, rules::APDU_HEADER));
         }
         let (cla, ins, p1, p2) = (b[0], b[1], b[2], b[3]);
         let make = |data: &'a [u8], ne: Option<u32>, case| Self { cla, ins, p1, p2, data, ne, case };
@@ -137,11 +133,7 @@ impl<'a> CommandApdu<'a> {
         // b[4] == 0 opens an extended length field (or is a short Le of 256 in case 2S,
         // handled above): two more bytes must follow.
         if len == 6 {
-            return Err(Error::new(
-                ErrorKind::Truncated { needed: 7, available: 6 },
-                6,
-                rules::APDU_CASE_2E,
-            ));
+            return Err(Error::new(ErrorKind::Truncated { needed: 7, available: 6 }, 6, rules::APDU_CASE_2E));
         }
         let field = be16(b[5], b[6]);
         if len == 7 {
@@ -223,7 +215,14 @@ pub fn frame_len(case: Case, nc: usize) -> usize {
 
 /// Writes header, Lc, the data that `data` writes (`nc` bytes), and Le, in `case`.
 /// Generated command encoders use this so that every command frames its data one way.
-pub fn write_frame(out: &mut Vec<u8>, header: [u8; 4], case: Case, nc: usize, ne: Option<u32>, data: impl FnOnce(&mut Vec<u8>)) {
+pub fn write_frame(
+    out: &mut Vec<u8>,
+    header: [u8; 4],
+    case: Case,
+    nc: usize,
+    ne: Option<u32>,
+    data: impl FnOnce(&mut Vec<u8>),
+) {
     out.extend_from_slice(&header);
     match lc_len(case) {
         1 => out.push(nc as u8),
@@ -241,7 +240,11 @@ pub fn write_frame(out: &mut Vec<u8>, header: [u8; 4], case: Case, nc: usize, ne
 }
 
 /// Draws a case from `allowed` that can carry `nc` data bytes, and an Ne that fits it.
-pub fn arb_case_ne(u: &mut arbitrary::Unstructured<'_>, allowed: &[Case], nc: usize) -> arbitrary::Result<(Case, Option<u32>)> {
+pub fn arb_case_ne(
+    u: &mut arbitrary::Unstructured<'_>,
+    allowed: &[Case],
+    nc: usize,
+) -> arbitrary::Result<(Case, Option<u32>)> {
     let mut fits = [Case::C1; 7];
     let mut n = 0;
     for &c in allowed {
@@ -286,7 +289,6 @@ impl<'a> arbitrary::Arbitrary<'a> for CommandApdu<'a> {
         let data_len = u.int_in_range(0..=300)?;
         let data = u.bytes(data_len.min(u.len()))?;
         let ne = if u.arbitrary()? { Some(u.int_in_range(1..=MAX_NE)?) } else { None };
-        CommandApdu::new(header[0], header[1], header[2], header[3], data, ne)
-            .ok_or(arbitrary::Error::IncorrectFormat)
+        CommandApdu::new(header[0], header[1], header[2], header[3], data, ne).ok_or(arbitrary::Error::IncorrectFormat)
     }
 }

@@ -6,6 +6,7 @@
 //   spec/ef/jpki_ap.json
 //   spec/ef/surface_ap.json
 //   spec/ef/text_ap.json
+//   spec/pki/profile.json
 //   spec/tlv/tlv.json
 // Do not edit: change the spec and run `cargo xtask codegen`.
 
@@ -36,12 +37,7 @@ pub enum FileKind {
     /// Readable data with a layout; `read` says who may read it.
     Data { read: Access },
     /// A PIN: tries before it blocks, and the allowed lengths.
-    Pin {
-        tries: u8,
-        min_len: u8,
-        max_len: u8,
-        charset: &'static str,
-    },
+    Pin { tries: u8, min_len: u8, max_len: u8, charset: &'static str },
     /// A private key, usable after any one of these PINs.
     Key { bits: u32, pins: &'static [&'static str] },
 }
@@ -98,12 +94,7 @@ pub const FILES: &[FileInfo] = &[
         name: "common AP PIN",
         application: "ap.common",
         fid: 0x001C,
-        kind: FileKind::Pin {
-            tries: 3,
-            min_len: 4,
-            max_len: 4,
-            charset: "digits",
-        },
+        kind: FileKind::Pin { tries: 3, min_len: 4, max_len: 4, charset: "digits" },
         confidence: "single-source",
     },
     FileInfo {
@@ -127,9 +118,7 @@ pub const FILES: &[FileInfo] = &[
         name: "signing certificate",
         application: "ap.jpki",
         fid: 0x0001,
-        kind: FileKind::Data {
-            read: Access::AnyPin(&["jpki.sign_pin"]),
-        },
+        kind: FileKind::Data { read: Access::AnyPin(&["jpki.sign_pin"]) },
         confidence: "observed",
     },
     FileInfo {
@@ -177,10 +166,7 @@ pub const FILES: &[FileInfo] = &[
         name: "authentication private key (RSA-2048)",
         application: "ap.jpki",
         fid: 0x0017,
-        kind: FileKind::Key {
-            bits: 2048,
-            pins: &["jpki.auth_pin"],
-        },
+        kind: FileKind::Key { bits: 2048, pins: &["jpki.auth_pin"] },
         confidence: "observed",
     },
     FileInfo {
@@ -188,12 +174,7 @@ pub const FILES: &[FileInfo] = &[
         name: "authentication PIN",
         application: "ap.jpki",
         fid: 0x0018,
-        kind: FileKind::Pin {
-            tries: 3,
-            min_len: 4,
-            max_len: 4,
-            charset: "digits",
-        },
+        kind: FileKind::Pin { tries: 3, min_len: 4, max_len: 4, charset: "digits" },
         confidence: "observed",
     },
     FileInfo {
@@ -201,10 +182,7 @@ pub const FILES: &[FileInfo] = &[
         name: "signing private key (RSA-2048)",
         application: "ap.jpki",
         fid: 0x001A,
-        kind: FileKind::Key {
-            bits: 2048,
-            pins: &["jpki.sign_pin"],
-        },
+        kind: FileKind::Key { bits: 2048, pins: &["jpki.sign_pin"] },
         confidence: "observed",
     },
     FileInfo {
@@ -212,12 +190,7 @@ pub const FILES: &[FileInfo] = &[
         name: "signing password",
         application: "ap.jpki",
         fid: 0x001B,
-        kind: FileKind::Pin {
-            tries: 5,
-            min_len: 6,
-            max_len: 16,
-            charset: "upper_alphanumeric",
-        },
+        kind: FileKind::Pin { tries: 5, min_len: 6, max_len: 16, charset: "upper_alphanumeric" },
         confidence: "observed",
     },
     FileInfo {
@@ -225,12 +198,7 @@ pub const FILES: &[FileInfo] = &[
         name: "birth-date key (生年月日, YYMMDD in the Japanese era)",
         application: "ap.surface",
         fid: 0x0011,
-        kind: FileKind::Pin {
-            tries: 10,
-            min_len: 6,
-            max_len: 6,
-            charset: "digits",
-        },
+        kind: FileKind::Pin { tries: 10, min_len: 6, max_len: 6, charset: "digits" },
         confidence: "single-source",
     },
     FileInfo {
@@ -238,12 +206,7 @@ pub const FILES: &[FileInfo] = &[
         name: "照合番号B",
         application: "ap.surface",
         fid: 0x0012,
-        kind: FileKind::Pin {
-            tries: 10,
-            min_len: 14,
-            max_len: 14,
-            charset: "digits",
-        },
+        kind: FileKind::Pin { tries: 10, min_len: 14, max_len: 14, charset: "digits" },
         confidence: "single-source",
     },
     FileInfo {
@@ -251,12 +214,7 @@ pub const FILES: &[FileInfo] = &[
         name: "照合番号A (the My Number)",
         application: "ap.surface",
         fid: 0x0013,
-        kind: FileKind::Pin {
-            tries: 10,
-            min_len: 12,
-            max_len: 12,
-            charset: "digits",
-        },
+        kind: FileKind::Pin { tries: 10, min_len: 12, max_len: 12, charset: "digits" },
         confidence: "observed",
     },
     FileInfo {
@@ -264,9 +222,7 @@ pub const FILES: &[FileInfo] = &[
         name: "birth date with the card key and signature",
         application: "ap.surface",
         fid: 0x0001,
-        kind: FileKind::Data {
-            read: Access::AnyPin(&["surface.number_a", "surface.number_b", "surface.birth_key"]),
-        },
+        kind: FileKind::Data { read: Access::AnyPin(&["surface.number_a", "surface.number_b", "surface.birth_key"]) },
         confidence: "single-source",
     },
     FileInfo {
@@ -274,9 +230,7 @@ pub const FILES: &[FileInfo] = &[
         name: "card face (券面)",
         application: "ap.surface",
         fid: 0x0002,
-        kind: FileKind::Data {
-            read: Access::AnyPin(&["surface.number_a", "surface.number_b"]),
-        },
+        kind: FileKind::Data { read: Access::AnyPin(&["surface.number_a", "surface.number_b"]) },
         confidence: "single-source",
     },
     FileInfo {
@@ -300,9 +254,7 @@ pub const FILES: &[FileInfo] = &[
         name: "My Number image",
         application: "ap.surface",
         fid: 0x0005,
-        kind: FileKind::Data {
-            read: Access::AnyPin(&["surface.number_a"]),
-        },
+        kind: FileKind::Data { read: Access::AnyPin(&["surface.number_a"]) },
         confidence: "single-source",
     },
     FileInfo {
@@ -310,12 +262,7 @@ pub const FILES: &[FileInfo] = &[
         name: "text AP PIN (券面事項入力補助用暗証番号)",
         application: "ap.text",
         fid: 0x0011,
-        kind: FileKind::Pin {
-            tries: 3,
-            min_len: 4,
-            max_len: 4,
-            charset: "digits",
-        },
+        kind: FileKind::Pin { tries: 3, min_len: 4, max_len: 4, charset: "digits" },
         confidence: "observed",
     },
     FileInfo {
@@ -323,12 +270,7 @@ pub const FILES: &[FileInfo] = &[
         name: "PIN EF 0012 (blocked on every card examined)",
         application: "ap.text",
         fid: 0x0012,
-        kind: FileKind::Pin {
-            tries: 0,
-            min_len: 4,
-            max_len: 16,
-            charset: "digits",
-        },
+        kind: FileKind::Pin { tries: 0, min_len: 4, max_len: 16, charset: "digits" },
         confidence: "single-source",
     },
     FileInfo {
@@ -336,12 +278,7 @@ pub const FILES: &[FileInfo] = &[
         name: "照合番号A (the My Number)",
         application: "ap.text",
         fid: 0x0014,
-        kind: FileKind::Pin {
-            tries: 10,
-            min_len: 12,
-            max_len: 12,
-            charset: "digits",
-        },
+        kind: FileKind::Pin { tries: 10, min_len: 12, max_len: 12, charset: "digits" },
         confidence: "project-defined",
     },
     FileInfo {
@@ -349,12 +286,7 @@ pub const FILES: &[FileInfo] = &[
         name: "照合番号B (birth date YYMMDD in the Japanese era, expiry year, security code)",
         application: "ap.text",
         fid: 0x0015,
-        kind: FileKind::Pin {
-            tries: 10,
-            min_len: 14,
-            max_len: 14,
-            charset: "digits",
-        },
+        kind: FileKind::Pin { tries: 10, min_len: 14, max_len: 14, charset: "digits" },
         confidence: "project-defined",
     },
     FileInfo {
@@ -362,9 +294,7 @@ pub const FILES: &[FileInfo] = &[
         name: "individual number (マイナンバー)",
         application: "ap.text",
         fid: 0x0001,
-        kind: FileKind::Data {
-            read: Access::AnyPin(&["text.pin", "text.number_a"]),
-        },
+        kind: FileKind::Data { read: Access::AnyPin(&["text.pin", "text.number_a"]) },
         confidence: "observed",
     },
     FileInfo {
@@ -372,9 +302,7 @@ pub const FILES: &[FileInfo] = &[
         name: "basic four items (基本4情報)",
         application: "ap.text",
         fid: 0x0002,
-        kind: FileKind::Data {
-            read: Access::AnyPin(&["text.pin", "text.number_b"]),
-        },
+        kind: FileKind::Data { read: Access::AnyPin(&["text.pin", "text.number_b"]) },
         confidence: "observed",
     },
     FileInfo {
@@ -382,9 +310,7 @@ pub const FILES: &[FileInfo] = &[
         name: "integrity record (署名)",
         application: "ap.text",
         fid: 0x0003,
-        kind: FileKind::Data {
-            read: Access::AnyPin(&["text.pin", "text.number_a", "text.number_b"]),
-        },
+        kind: FileKind::Data { read: Access::AnyPin(&["text.pin", "text.number_a", "text.number_b"]) },
         confidence: "single-source",
     },
     FileInfo {
@@ -445,10 +371,7 @@ impl crate::describe::DescribeField for Aid<'_> {
         use crate::describe::Value;
         v.enter(name);
         v.field("hex", Value::Bytes(self.0));
-        v.field(
-            "application",
-            self.application().map_or(Value::Null, |a| Value::Text(a.id)),
-        );
+        v.field("application", self.application().map_or(Value::Null, |a| Value::Text(a.id)));
         v.leave();
     }
 }

@@ -6,6 +6,7 @@
 //   spec/ef/jpki_ap.json
 //   spec/ef/surface_ap.json
 //   spec/ef/text_ap.json
+//   spec/pki/profile.json
 //   spec/tlv/tlv.json
 // Do not edit: change the spec and run `cargo xtask codegen`.
 
@@ -104,36 +105,18 @@ impl crate::describe::Describe for crate::apdu::class::Class {
         match kind {
             ClassKind::FirstInterindustry => {
                 v.field("chaining", Value::Bool(self.flags().contains(ClassFlags::CHAINING)));
-                v.field(
-                    "secure_messaging",
-                    self.secure_messaging().map_or(Value::Null, Value::Text),
-                );
-                v.field(
-                    "channel",
-                    self.channel().map_or(Value::Null, |x| Value::Uint(u64::from(x))),
-                );
+                v.field("secure_messaging", self.secure_messaging().map_or(Value::Null, Value::Text));
+                v.field("channel", self.channel().map_or(Value::Null, |x| Value::Uint(u64::from(x))));
             }
             ClassKind::FurtherInterindustry => {
                 v.field("chaining", Value::Bool(self.flags().contains(ClassFlags::CHAINING)));
-                v.field(
-                    "secure_messaging",
-                    self.secure_messaging().map_or(Value::Null, Value::Text),
-                );
-                v.field(
-                    "channel",
-                    self.channel().map_or(Value::Null, |x| Value::Uint(u64::from(x))),
-                );
+                v.field("secure_messaging", self.secure_messaging().map_or(Value::Null, Value::Text));
+                v.field("channel", self.channel().map_or(Value::Null, |x| Value::Uint(u64::from(x))));
             }
             ClassKind::Reserved => {}
             ClassKind::Proprietary => {
-                v.field(
-                    "secure_messaging",
-                    self.secure_messaging().map_or(Value::Null, Value::Text),
-                );
-                v.field(
-                    "channel",
-                    self.channel().map_or(Value::Null, |x| Value::Uint(u64::from(x))),
-                );
+                v.field("secure_messaging", self.secure_messaging().map_or(Value::Null, Value::Text));
+                v.field("channel", self.channel().map_or(Value::Null, |x| Value::Uint(u64::from(x))));
             }
             ClassKind::Invalid => {}
         }

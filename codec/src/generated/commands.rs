@@ -6,6 +6,7 @@
 //   spec/ef/jpki_ap.json
 //   spec/ef/surface_ap.json
 //   spec/ef/text_ap.json
+//   spec/pki/profile.json
 //   spec/tlv/tlv.json
 // Do not edit: change the spec and run `cargo xtask codegen`.
 
@@ -32,6 +33,7 @@ impl<'a> JpkiSelectDf<'a> {
     pub const CASES: &'static [Case] = &[Case::C3S];
 
     /// Whether the header and case are this command's (the data is checked by `from_apdu`).
+    #[inline]
     pub fn matches(apdu: &CommandApdu<'_>) -> bool {
         apdu.cla & 0xFF == 0x00
             && apdu.ins == 0xA4
@@ -42,20 +44,11 @@ impl<'a> JpkiSelectDf<'a> {
 
     /// Decodes the command from a C-APDU that [`Self::matches`] and the bytes it was parsed from.
     pub fn from_apdu(apdu: &CommandApdu<'a>, input: &'a [u8]) -> Result<Self> {
-        let mut r0 = crate::reader::Reader::within(
-            input,
-            crate::reader::Span {
-                bytes: apdu.data,
-                offset: apdu.data_offset(),
-            },
-        );
+        let mut r0 =
+            crate::reader::Reader::within(input, crate::reader::Span { bytes: apdu.data, offset: apdu.data_offset() });
         let f_aid_span = r0.rest(5, 16, super::rules::JPKI_SELECT_DF__AID)?;
-        let f_aid = super::applications::Aid(crate::field::bytes(
-            f_aid_span,
-            5,
-            16,
-            super::rules::JPKI_SELECT_DF__AID,
-        )?);
+        let f_aid =
+            super::applications::Aid(crate::field::bytes(f_aid_span, 5, 16, super::rules::JPKI_SELECT_DF__AID)?);
         r0.finish(super::rules::JPKI_SELECT_DF)?;
         Ok(Self { aid: f_aid })
     }
@@ -118,6 +111,7 @@ impl JpkiSelectEf {
     pub const CASES: &'static [Case] = &[Case::C3S];
 
     /// Whether the header and case are this command's (the data is checked by `from_apdu`).
+    #[inline]
     pub fn matches(apdu: &CommandApdu<'_>) -> bool {
         apdu.cla & 0xFF == 0x00
             && apdu.ins == 0xA4
@@ -128,13 +122,8 @@ impl JpkiSelectEf {
 
     /// Decodes the command from a C-APDU that [`Self::matches`] and the bytes it was parsed from.
     pub fn from_apdu(apdu: &CommandApdu<'_>, input: &[u8]) -> Result<Self> {
-        let mut r0 = crate::reader::Reader::within(
-            input,
-            crate::reader::Span {
-                bytes: apdu.data,
-                offset: apdu.data_offset(),
-            },
-        );
+        let mut r0 =
+            crate::reader::Reader::within(input, crate::reader::Span { bytes: apdu.data, offset: apdu.data_offset() });
         let f_fid_span = r0.take(2, super::rules::JPKI_SELECT_EF__FID)?;
         crate::field::check_len(f_fid_span, 2, 2, super::rules::JPKI_SELECT_EF__FID)?;
         let f_fid = crate::field::fid(f_fid_span, super::rules::JPKI_SELECT_EF__FID)?;
@@ -204,6 +193,7 @@ impl<'a> JpkiVerify<'a> {
     pub const CASES: &'static [Case] = &[Case::C3S];
 
     /// Whether the header and case are this command's (the data is checked by `from_apdu`).
+    #[inline]
     pub fn matches(apdu: &CommandApdu<'_>) -> bool {
         apdu.cla & 0xFF == 0x00
             && apdu.ins == 0x20
@@ -215,13 +205,8 @@ impl<'a> JpkiVerify<'a> {
     /// Decodes the command from a C-APDU that [`Self::matches`] and the bytes it was parsed from.
     pub fn from_apdu(apdu: &CommandApdu<'a>, input: &'a [u8]) -> Result<Self> {
         let p_sfi = ((u16::from(apdu.p2) & 0x001F) >> 0) as u8;
-        let mut r0 = crate::reader::Reader::within(
-            input,
-            crate::reader::Span {
-                bytes: apdu.data,
-                offset: apdu.data_offset(),
-            },
-        );
+        let mut r0 =
+            crate::reader::Reader::within(input, crate::reader::Span { bytes: apdu.data, offset: apdu.data_offset() });
         let f_pin_span = r0.rest(1, 16, super::rules::JPKI_VERIFY__PIN)?;
         let f_pin = crate::field::ascii(f_pin_span, 1, 16, super::rules::JPKI_VERIFY__PIN)?;
         r0.finish(super::rules::JPKI_VERIFY)?;
@@ -290,6 +275,7 @@ impl JpkiVerifyQuery {
     pub const CASES: &'static [Case] = &[Case::C1];
 
     /// Whether the header and case are this command's (the data is checked by `from_apdu`).
+    #[inline]
     pub fn matches(apdu: &CommandApdu<'_>) -> bool {
         apdu.cla & 0xFF == 0x00
             && apdu.ins == 0x20
@@ -365,6 +351,7 @@ impl<'a> JpkiChangeReferenceData<'a> {
     pub const CASES: &'static [Case] = &[Case::C3S];
 
     /// Whether the header and case are this command's (the data is checked by `from_apdu`).
+    #[inline]
     pub fn matches(apdu: &CommandApdu<'_>) -> bool {
         apdu.cla & 0xFF == 0x00
             && apdu.ins == 0x24
@@ -376,20 +363,12 @@ impl<'a> JpkiChangeReferenceData<'a> {
     /// Decodes the command from a C-APDU that [`Self::matches`] and the bytes it was parsed from.
     pub fn from_apdu(apdu: &CommandApdu<'a>, input: &'a [u8]) -> Result<Self> {
         let p_sfi = ((u16::from(apdu.p2) & 0x001F) >> 0) as u8;
-        let mut r0 = crate::reader::Reader::within(
-            input,
-            crate::reader::Span {
-                bytes: apdu.data,
-                offset: apdu.data_offset(),
-            },
-        );
+        let mut r0 =
+            crate::reader::Reader::within(input, crate::reader::Span { bytes: apdu.data, offset: apdu.data_offset() });
         let f_new_pin_span = r0.rest(1, 16, super::rules::JPKI_CHANGE_REFERENCE_DATA__NEW_PIN)?;
         let f_new_pin = crate::field::ascii(f_new_pin_span, 1, 16, super::rules::JPKI_CHANGE_REFERENCE_DATA__NEW_PIN)?;
         r0.finish(super::rules::JPKI_CHANGE_REFERENCE_DATA)?;
-        Ok(Self {
-            sfi: p_sfi,
-            new_pin: f_new_pin,
-        })
+        Ok(Self { sfi: p_sfi, new_pin: f_new_pin })
     }
 
     pub fn header(&self) -> [u8; 4] {
@@ -428,10 +407,7 @@ impl<'a> arbitrary::Arbitrary<'a> for JpkiChangeReferenceData<'a> {
         let p_sfi = u.int_in_range(0..=31)?;
         let f_new_pin = crate::field::arb_ascii(u, 1, 16)?;
         #[allow(unused_mut)]
-        let mut v = Self {
-            sfi: p_sfi,
-            new_pin: f_new_pin,
-        };
+        let mut v = Self { sfi: p_sfi, new_pin: f_new_pin };
         let (case, ne) = crate::apdu::command::arb_case_ne(u, Self::CASES, v.data_len())?;
         let _ = case;
         let _ = ne;
@@ -461,6 +437,7 @@ impl JpkiReadBinary {
     pub const CASES: &'static [Case] = &[Case::C2S, Case::C2E];
 
     /// Whether the header and case are this command's (the data is checked by `from_apdu`).
+    #[inline]
     pub fn matches(apdu: &CommandApdu<'_>) -> bool {
         apdu.cla & 0xFF == 0x00
             && apdu.ins == 0xB0
@@ -473,11 +450,7 @@ impl JpkiReadBinary {
     pub fn from_apdu(apdu: &CommandApdu<'_>, input: &[u8]) -> Result<Self> {
         let p_offset = ((u16::from_be_bytes([apdu.p1, apdu.p2]) & 0x7FFF) >> 0) as u16;
         let _ = input;
-        Ok(Self {
-            offset: p_offset,
-            case: apdu.case,
-            ne: apdu.ne.unwrap_or_default(),
-        })
+        Ok(Self { offset: p_offset, case: apdu.case, ne: apdu.ne.unwrap_or_default() })
     }
 
     pub fn header(&self) -> [u8; 4] {
@@ -520,11 +493,7 @@ impl<'a> arbitrary::Arbitrary<'a> for JpkiReadBinary {
     fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
         let p_offset = u.int_in_range(0..=32767)?;
         #[allow(unused_mut)]
-        let mut v = Self {
-            offset: p_offset,
-            case: Case::C2S,
-            ne: 1,
-        };
+        let mut v = Self { offset: p_offset, case: Case::C2S, ne: 1 };
         let (case, ne) = crate::apdu::command::arb_case_ne(u, Self::CASES, v.data_len())?;
         v.case = case;
         v.ne = ne.unwrap_or(1);
@@ -553,6 +522,7 @@ impl JpkiReadBinarySfi {
     pub const CASES: &'static [Case] = &[Case::C2S, Case::C2E];
 
     /// Whether the header and case are this command's (the data is checked by `from_apdu`).
+    #[inline]
     pub fn matches(apdu: &CommandApdu<'_>) -> bool {
         apdu.cla & 0xFF == 0x00
             && apdu.ins == 0xB0
@@ -566,12 +536,7 @@ impl JpkiReadBinarySfi {
         let p_sfi = ((u16::from(apdu.p1) & 0x001F) >> 0) as u8;
         let p_offset = ((u16::from(apdu.p2) & 0x00FF) >> 0) as u8;
         let _ = input;
-        Ok(Self {
-            sfi: p_sfi,
-            offset: p_offset,
-            case: apdu.case,
-            ne: apdu.ne.unwrap_or_default(),
-        })
+        Ok(Self { sfi: p_sfi, offset: p_offset, case: apdu.case, ne: apdu.ne.unwrap_or_default() })
     }
 
     pub fn header(&self) -> [u8; 4] {
@@ -616,12 +581,7 @@ impl<'a> arbitrary::Arbitrary<'a> for JpkiReadBinarySfi {
         let p_sfi = u.int_in_range(0..=31)?;
         let p_offset = u.int_in_range(0..=255)?;
         #[allow(unused_mut)]
-        let mut v = Self {
-            sfi: p_sfi,
-            offset: p_offset,
-            case: Case::C2S,
-            ne: 1,
-        };
+        let mut v = Self { sfi: p_sfi, offset: p_offset, case: Case::C2S, ne: 1 };
         let (case, ne) = crate::apdu::command::arb_case_ne(u, Self::CASES, v.data_len())?;
         v.case = case;
         v.ne = ne.unwrap_or(1);
@@ -653,6 +613,7 @@ impl JpkiReadRecord {
     pub const CASES: &'static [Case] = &[Case::C2S, Case::C2E];
 
     /// Whether the header and case are this command's (the data is checked by `from_apdu`).
+    #[inline]
     pub fn matches(apdu: &CommandApdu<'_>) -> bool {
         apdu.cla & 0xFF == 0x00
             && apdu.ins == 0xB2
@@ -666,12 +627,7 @@ impl JpkiReadRecord {
         let p_record = ((u16::from(apdu.p1) & 0x00FF) >> 0) as u8;
         let p_sfi = ((u16::from(apdu.p2) & 0x00F8) >> 3) as u8;
         let _ = input;
-        Ok(Self {
-            record: p_record,
-            sfi: p_sfi,
-            case: apdu.case,
-            ne: apdu.ne.unwrap_or_default(),
-        })
+        Ok(Self { record: p_record, sfi: p_sfi, case: apdu.case, ne: apdu.ne.unwrap_or_default() })
     }
 
     pub fn header(&self) -> [u8; 4] {
@@ -716,12 +672,7 @@ impl<'a> arbitrary::Arbitrary<'a> for JpkiReadRecord {
         let p_record = u.int_in_range(0..=255)?;
         let p_sfi = u.int_in_range(0..=31)?;
         #[allow(unused_mut)]
-        let mut v = Self {
-            record: p_record,
-            sfi: p_sfi,
-            case: Case::C2S,
-            ne: 1,
-        };
+        let mut v = Self { record: p_record, sfi: p_sfi, case: Case::C2S, ne: 1 };
         let (case, ne) = crate::apdu::command::arb_case_ne(u, Self::CASES, v.data_len())?;
         v.case = case;
         v.ne = ne.unwrap_or(1);
@@ -753,6 +704,7 @@ impl<'a> JpkiComputeSignature<'a> {
     pub const CASES: &'static [Case] = &[Case::C4S, Case::C4E];
 
     /// Whether the header and case are this command's (the data is checked by `from_apdu`).
+    #[inline]
     pub fn matches(apdu: &CommandApdu<'_>) -> bool {
         apdu.cla & 0xFF == 0x80
             && apdu.ins == 0x2A
@@ -764,22 +716,12 @@ impl<'a> JpkiComputeSignature<'a> {
     /// Decodes the command from a C-APDU that [`Self::matches`] and the bytes it was parsed from.
     pub fn from_apdu(apdu: &CommandApdu<'a>, input: &'a [u8]) -> Result<Self> {
         let p_key_sfi = ((u16::from(apdu.p2) & 0x001F) >> 0) as u8;
-        let mut r0 = crate::reader::Reader::within(
-            input,
-            crate::reader::Span {
-                bytes: apdu.data,
-                offset: apdu.data_offset(),
-            },
-        );
+        let mut r0 =
+            crate::reader::Reader::within(input, crate::reader::Span { bytes: apdu.data, offset: apdu.data_offset() });
         let f_input_span = r0.rest(1, 245, super::rules::JPKI_COMPUTE_SIGNATURE__INPUT)?;
         let f_input = crate::field::signature_input(f_input_span, 1, 245, super::rules::JPKI_COMPUTE_SIGNATURE__INPUT)?;
         r0.finish(super::rules::JPKI_COMPUTE_SIGNATURE)?;
-        Ok(Self {
-            key_sfi: p_key_sfi,
-            input: f_input,
-            case: apdu.case,
-            ne: apdu.ne.unwrap_or_default(),
-        })
+        Ok(Self { key_sfi: p_key_sfi, input: f_input, case: apdu.case, ne: apdu.ne.unwrap_or_default() })
     }
 
     pub fn header(&self) -> [u8; 4] {
@@ -820,12 +762,7 @@ impl<'a> arbitrary::Arbitrary<'a> for JpkiComputeSignature<'a> {
         let p_key_sfi = u.int_in_range(0..=31)?;
         let f_input = crate::field::SignatureInput::arb(u, 1, 245)?;
         #[allow(unused_mut)]
-        let mut v = Self {
-            key_sfi: p_key_sfi,
-            input: f_input,
-            case: Case::C4S,
-            ne: 1,
-        };
+        let mut v = Self { key_sfi: p_key_sfi, input: f_input, case: Case::C4S, ne: 1 };
         let (case, ne) = crate::apdu::command::arb_case_ne(u, Self::CASES, v.data_len())?;
         v.case = case;
         v.ne = ne.unwrap_or(1);
@@ -856,6 +793,7 @@ impl<'a> JpkiComputeSignatureSha256Bare<'a> {
     pub const CASES: &'static [Case] = &[Case::C4S, Case::C4E];
 
     /// Whether the header and case are this command's (the data is checked by `from_apdu`).
+    #[inline]
     pub fn matches(apdu: &CommandApdu<'_>) -> bool {
         apdu.cla & 0xFF == 0x80
             && apdu.ins == 0x2A
@@ -867,27 +805,13 @@ impl<'a> JpkiComputeSignatureSha256Bare<'a> {
     /// Decodes the command from a C-APDU that [`Self::matches`] and the bytes it was parsed from.
     pub fn from_apdu(apdu: &CommandApdu<'a>, input: &'a [u8]) -> Result<Self> {
         let p_key_sfi = ((u16::from(apdu.p2) & 0x001F) >> 0) as u8;
-        let mut r0 = crate::reader::Reader::within(
-            input,
-            crate::reader::Span {
-                bytes: apdu.data,
-                offset: apdu.data_offset(),
-            },
-        );
+        let mut r0 =
+            crate::reader::Reader::within(input, crate::reader::Span { bytes: apdu.data, offset: apdu.data_offset() });
         let f_message_span = r0.rest(1, 255, super::rules::JPKI_COMPUTE_SIGNATURE_SHA256_BARE__MESSAGE)?;
-        let f_message = crate::field::bytes(
-            f_message_span,
-            1,
-            255,
-            super::rules::JPKI_COMPUTE_SIGNATURE_SHA256_BARE__MESSAGE,
-        )?;
+        let f_message =
+            crate::field::bytes(f_message_span, 1, 255, super::rules::JPKI_COMPUTE_SIGNATURE_SHA256_BARE__MESSAGE)?;
         r0.finish(super::rules::JPKI_COMPUTE_SIGNATURE_SHA256_BARE)?;
-        Ok(Self {
-            key_sfi: p_key_sfi,
-            message: f_message,
-            case: apdu.case,
-            ne: apdu.ne.unwrap_or_default(),
-        })
+        Ok(Self { key_sfi: p_key_sfi, message: f_message, case: apdu.case, ne: apdu.ne.unwrap_or_default() })
     }
 
     pub fn header(&self) -> [u8; 4] {
@@ -928,12 +852,7 @@ impl<'a> arbitrary::Arbitrary<'a> for JpkiComputeSignatureSha256Bare<'a> {
         let p_key_sfi = u.int_in_range(0..=31)?;
         let f_message = crate::field::arb_bytes(u, 1, 255)?;
         #[allow(unused_mut)]
-        let mut v = Self {
-            key_sfi: p_key_sfi,
-            message: f_message,
-            case: Case::C4S,
-            ne: 1,
-        };
+        let mut v = Self { key_sfi: p_key_sfi, message: f_message, case: Case::C4S, ne: 1 };
         let (case, ne) = crate::apdu::command::arb_case_ne(u, Self::CASES, v.data_len())?;
         v.case = case;
         v.ne = ne.unwrap_or(1);
@@ -962,6 +881,7 @@ impl<'a> JpkiComputeSignaturePrehashed<'a> {
     pub const CASES: &'static [Case] = &[Case::C4S, Case::C4E];
 
     /// Whether the header and case are this command's (the data is checked by `from_apdu`).
+    #[inline]
     pub fn matches(apdu: &CommandApdu<'_>) -> bool {
         apdu.cla & 0xFF == 0x80
             && apdu.ins == 0x2A
@@ -973,27 +893,12 @@ impl<'a> JpkiComputeSignaturePrehashed<'a> {
     /// Decodes the command from a C-APDU that [`Self::matches`] and the bytes it was parsed from.
     pub fn from_apdu(apdu: &CommandApdu<'a>, input: &'a [u8]) -> Result<Self> {
         let p_key_sfi = ((u16::from(apdu.p2) & 0x001F) >> 0) as u8;
-        let mut r0 = crate::reader::Reader::within(
-            input,
-            crate::reader::Span {
-                bytes: apdu.data,
-                offset: apdu.data_offset(),
-            },
-        );
+        let mut r0 =
+            crate::reader::Reader::within(input, crate::reader::Span { bytes: apdu.data, offset: apdu.data_offset() });
         let f_hash_span = r0.take(32, super::rules::JPKI_COMPUTE_SIGNATURE_PREHASHED__HASH)?;
-        let f_hash = crate::field::bytes(
-            f_hash_span,
-            32,
-            32,
-            super::rules::JPKI_COMPUTE_SIGNATURE_PREHASHED__HASH,
-        )?;
+        let f_hash = crate::field::bytes(f_hash_span, 32, 32, super::rules::JPKI_COMPUTE_SIGNATURE_PREHASHED__HASH)?;
         r0.finish(super::rules::JPKI_COMPUTE_SIGNATURE_PREHASHED)?;
-        Ok(Self {
-            key_sfi: p_key_sfi,
-            hash: f_hash,
-            case: apdu.case,
-            ne: apdu.ne.unwrap_or_default(),
-        })
+        Ok(Self { key_sfi: p_key_sfi, hash: f_hash, case: apdu.case, ne: apdu.ne.unwrap_or_default() })
     }
 
     pub fn header(&self) -> [u8; 4] {
@@ -1034,12 +939,7 @@ impl<'a> arbitrary::Arbitrary<'a> for JpkiComputeSignaturePrehashed<'a> {
         let p_key_sfi = u.int_in_range(0..=31)?;
         let f_hash = crate::field::arb_bytes(u, 32, 32)?;
         #[allow(unused_mut)]
-        let mut v = Self {
-            key_sfi: p_key_sfi,
-            hash: f_hash,
-            case: Case::C4S,
-            ne: 1,
-        };
+        let mut v = Self { key_sfi: p_key_sfi, hash: f_hash, case: Case::C4S, ne: 1 };
         let (case, ne) = crate::apdu::command::arb_case_ne(u, Self::CASES, v.data_len())?;
         v.case = case;
         v.ne = ne.unwrap_or(1);
@@ -1068,6 +968,7 @@ impl<'a> JpkiComputeSignatureSha256<'a> {
     pub const CASES: &'static [Case] = &[Case::C4S, Case::C4E];
 
     /// Whether the header and case are this command's (the data is checked by `from_apdu`).
+    #[inline]
     pub fn matches(apdu: &CommandApdu<'_>) -> bool {
         apdu.cla & 0xFF == 0x80
             && apdu.ins == 0x2A
@@ -1079,27 +980,13 @@ impl<'a> JpkiComputeSignatureSha256<'a> {
     /// Decodes the command from a C-APDU that [`Self::matches`] and the bytes it was parsed from.
     pub fn from_apdu(apdu: &CommandApdu<'a>, input: &'a [u8]) -> Result<Self> {
         let p_key_sfi = ((u16::from(apdu.p2) & 0x001F) >> 0) as u8;
-        let mut r0 = crate::reader::Reader::within(
-            input,
-            crate::reader::Span {
-                bytes: apdu.data,
-                offset: apdu.data_offset(),
-            },
-        );
+        let mut r0 =
+            crate::reader::Reader::within(input, crate::reader::Span { bytes: apdu.data, offset: apdu.data_offset() });
         let f_message_span = r0.rest(1, 255, super::rules::JPKI_COMPUTE_SIGNATURE_SHA256__MESSAGE)?;
-        let f_message = crate::field::bytes(
-            f_message_span,
-            1,
-            255,
-            super::rules::JPKI_COMPUTE_SIGNATURE_SHA256__MESSAGE,
-        )?;
+        let f_message =
+            crate::field::bytes(f_message_span, 1, 255, super::rules::JPKI_COMPUTE_SIGNATURE_SHA256__MESSAGE)?;
         r0.finish(super::rules::JPKI_COMPUTE_SIGNATURE_SHA256)?;
-        Ok(Self {
-            key_sfi: p_key_sfi,
-            message: f_message,
-            case: apdu.case,
-            ne: apdu.ne.unwrap_or_default(),
-        })
+        Ok(Self { key_sfi: p_key_sfi, message: f_message, case: apdu.case, ne: apdu.ne.unwrap_or_default() })
     }
 
     pub fn header(&self) -> [u8; 4] {
@@ -1140,12 +1027,7 @@ impl<'a> arbitrary::Arbitrary<'a> for JpkiComputeSignatureSha256<'a> {
         let p_key_sfi = u.int_in_range(0..=31)?;
         let f_message = crate::field::arb_bytes(u, 1, 255)?;
         #[allow(unused_mut)]
-        let mut v = Self {
-            key_sfi: p_key_sfi,
-            message: f_message,
-            case: Case::C4S,
-            ne: 1,
-        };
+        let mut v = Self { key_sfi: p_key_sfi, message: f_message, case: Case::C4S, ne: 1 };
         let (case, ne) = crate::apdu::command::arb_case_ne(u, Self::CASES, v.data_len())?;
         v.case = case;
         v.ne = ne.unwrap_or(1);
@@ -1176,6 +1058,7 @@ impl<'a> JpkiComputeSignaturePssPrehashed<'a> {
     pub const CASES: &'static [Case] = &[Case::C4S, Case::C4E];
 
     /// Whether the header and case are this command's (the data is checked by `from_apdu`).
+    #[inline]
     pub fn matches(apdu: &CommandApdu<'_>) -> bool {
         apdu.cla & 0xFF == 0x80
             && apdu.ins == 0x2A
@@ -1187,27 +1070,13 @@ impl<'a> JpkiComputeSignaturePssPrehashed<'a> {
     /// Decodes the command from a C-APDU that [`Self::matches`] and the bytes it was parsed from.
     pub fn from_apdu(apdu: &CommandApdu<'a>, input: &'a [u8]) -> Result<Self> {
         let p_key_sfi = ((u16::from(apdu.p2) & 0x001F) >> 0) as u8;
-        let mut r0 = crate::reader::Reader::within(
-            input,
-            crate::reader::Span {
-                bytes: apdu.data,
-                offset: apdu.data_offset(),
-            },
-        );
+        let mut r0 =
+            crate::reader::Reader::within(input, crate::reader::Span { bytes: apdu.data, offset: apdu.data_offset() });
         let f_hash_span = r0.take(32, super::rules::JPKI_COMPUTE_SIGNATURE_PSS_PREHASHED__HASH)?;
-        let f_hash = crate::field::bytes(
-            f_hash_span,
-            32,
-            32,
-            super::rules::JPKI_COMPUTE_SIGNATURE_PSS_PREHASHED__HASH,
-        )?;
+        let f_hash =
+            crate::field::bytes(f_hash_span, 32, 32, super::rules::JPKI_COMPUTE_SIGNATURE_PSS_PREHASHED__HASH)?;
         r0.finish(super::rules::JPKI_COMPUTE_SIGNATURE_PSS_PREHASHED)?;
-        Ok(Self {
-            key_sfi: p_key_sfi,
-            hash: f_hash,
-            case: apdu.case,
-            ne: apdu.ne.unwrap_or_default(),
-        })
+        Ok(Self { key_sfi: p_key_sfi, hash: f_hash, case: apdu.case, ne: apdu.ne.unwrap_or_default() })
     }
 
     pub fn header(&self) -> [u8; 4] {
@@ -1248,12 +1117,7 @@ impl<'a> arbitrary::Arbitrary<'a> for JpkiComputeSignaturePssPrehashed<'a> {
         let p_key_sfi = u.int_in_range(0..=31)?;
         let f_hash = crate::field::arb_bytes(u, 32, 32)?;
         #[allow(unused_mut)]
-        let mut v = Self {
-            key_sfi: p_key_sfi,
-            hash: f_hash,
-            case: Case::C4S,
-            ne: 1,
-        };
+        let mut v = Self { key_sfi: p_key_sfi, hash: f_hash, case: Case::C4S, ne: 1 };
         let (case, ne) = crate::apdu::command::arb_case_ne(u, Self::CASES, v.data_len())?;
         v.case = case;
         v.ne = ne.unwrap_or(1);
@@ -1282,6 +1146,7 @@ impl<'a> JpkiComputeSignaturePss<'a> {
     pub const CASES: &'static [Case] = &[Case::C4S, Case::C4E];
 
     /// Whether the header and case are this command's (the data is checked by `from_apdu`).
+    #[inline]
     pub fn matches(apdu: &CommandApdu<'_>) -> bool {
         apdu.cla & 0xFF == 0x80
             && apdu.ins == 0x2A
@@ -1293,27 +1158,12 @@ impl<'a> JpkiComputeSignaturePss<'a> {
     /// Decodes the command from a C-APDU that [`Self::matches`] and the bytes it was parsed from.
     pub fn from_apdu(apdu: &CommandApdu<'a>, input: &'a [u8]) -> Result<Self> {
         let p_key_sfi = ((u16::from(apdu.p2) & 0x001F) >> 0) as u8;
-        let mut r0 = crate::reader::Reader::within(
-            input,
-            crate::reader::Span {
-                bytes: apdu.data,
-                offset: apdu.data_offset(),
-            },
-        );
+        let mut r0 =
+            crate::reader::Reader::within(input, crate::reader::Span { bytes: apdu.data, offset: apdu.data_offset() });
         let f_message_span = r0.rest(1, 255, super::rules::JPKI_COMPUTE_SIGNATURE_PSS__MESSAGE)?;
-        let f_message = crate::field::bytes(
-            f_message_span,
-            1,
-            255,
-            super::rules::JPKI_COMPUTE_SIGNATURE_PSS__MESSAGE,
-        )?;
+        let f_message = crate::field::bytes(f_message_span, 1, 255, super::rules::JPKI_COMPUTE_SIGNATURE_PSS__MESSAGE)?;
         r0.finish(super::rules::JPKI_COMPUTE_SIGNATURE_PSS)?;
-        Ok(Self {
-            key_sfi: p_key_sfi,
-            message: f_message,
-            case: apdu.case,
-            ne: apdu.ne.unwrap_or_default(),
-        })
+        Ok(Self { key_sfi: p_key_sfi, message: f_message, case: apdu.case, ne: apdu.ne.unwrap_or_default() })
     }
 
     pub fn header(&self) -> [u8; 4] {
@@ -1354,12 +1204,7 @@ impl<'a> arbitrary::Arbitrary<'a> for JpkiComputeSignaturePss<'a> {
         let p_key_sfi = u.int_in_range(0..=31)?;
         let f_message = crate::field::arb_bytes(u, 1, 255)?;
         #[allow(unused_mut)]
-        let mut v = Self {
-            key_sfi: p_key_sfi,
-            message: f_message,
-            case: Case::C4S,
-            ne: 1,
-        };
+        let mut v = Self { key_sfi: p_key_sfi, message: f_message, case: Case::C4S, ne: 1 };
         let (case, ne) = crate::apdu::command::arb_case_ne(u, Self::CASES, v.data_len())?;
         v.case = case;
         v.ne = ne.unwrap_or(1);
@@ -1389,6 +1234,7 @@ impl<'a> JpkiApSignature<'a> {
     pub const CASES: &'static [Case] = &[Case::C4S, Case::C4E];
 
     /// Whether the header and case are this command's (the data is checked by `from_apdu`).
+    #[inline]
     pub fn matches(apdu: &CommandApdu<'_>) -> bool {
         apdu.cla & 0xFF == 0x80
             && apdu.ins == 0x2A
@@ -1399,21 +1245,12 @@ impl<'a> JpkiApSignature<'a> {
 
     /// Decodes the command from a C-APDU that [`Self::matches`] and the bytes it was parsed from.
     pub fn from_apdu(apdu: &CommandApdu<'a>, input: &'a [u8]) -> Result<Self> {
-        let mut r0 = crate::reader::Reader::within(
-            input,
-            crate::reader::Span {
-                bytes: apdu.data,
-                offset: apdu.data_offset(),
-            },
-        );
+        let mut r0 =
+            crate::reader::Reader::within(input, crate::reader::Span { bytes: apdu.data, offset: apdu.data_offset() });
         let f_input_span = r0.rest(1, 245, super::rules::JPKI_AP_SIGNATURE__INPUT)?;
         let f_input = crate::field::signature_input(f_input_span, 1, 245, super::rules::JPKI_AP_SIGNATURE__INPUT)?;
         r0.finish(super::rules::JPKI_AP_SIGNATURE)?;
-        Ok(Self {
-            input: f_input,
-            case: apdu.case,
-            ne: apdu.ne.unwrap_or_default(),
-        })
+        Ok(Self { input: f_input, case: apdu.case, ne: apdu.ne.unwrap_or_default() })
     }
 
     pub fn header(&self) -> [u8; 4] {
@@ -1452,11 +1289,7 @@ impl<'a> arbitrary::Arbitrary<'a> for JpkiApSignature<'a> {
     fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
         let f_input = crate::field::SignatureInput::arb(u, 1, 245)?;
         #[allow(unused_mut)]
-        let mut v = Self {
-            input: f_input,
-            case: Case::C4S,
-            ne: 1,
-        };
+        let mut v = Self { input: f_input, case: Case::C4S, ne: 1 };
         let (case, ne) = crate::apdu::command::arb_case_ne(u, Self::CASES, v.data_len())?;
         v.case = case;
         v.ne = ne.unwrap_or(1);
@@ -1483,6 +1316,7 @@ impl JpkiGetChallenge {
     pub const CASES: &'static [Case] = &[Case::C2S];
 
     /// Whether the header and case are this command's (the data is checked by `from_apdu`).
+    #[inline]
     pub fn matches(apdu: &CommandApdu<'_>) -> bool {
         apdu.cla & 0xFF == 0x00
             && apdu.ins == 0x84
@@ -1494,9 +1328,7 @@ impl JpkiGetChallenge {
     /// Decodes the command from a C-APDU that [`Self::matches`] and the bytes it was parsed from.
     pub fn from_apdu(apdu: &CommandApdu<'_>, input: &[u8]) -> Result<Self> {
         let _ = input;
-        Ok(Self {
-            ne: apdu.ne.unwrap_or_default(),
-        })
+        Ok(Self { ne: apdu.ne.unwrap_or_default() })
     }
 
     pub fn header(&self) -> [u8; 4] {
@@ -1558,6 +1390,7 @@ impl JpkiGetResponse {
     pub const CASES: &'static [Case] = &[Case::C2S];
 
     /// Whether the header and case are this command's (the data is checked by `from_apdu`).
+    #[inline]
     pub fn matches(apdu: &CommandApdu<'_>) -> bool {
         apdu.cla & 0xFF == 0x00
             && apdu.ins == 0xC0
@@ -1569,9 +1402,7 @@ impl JpkiGetResponse {
     /// Decodes the command from a C-APDU that [`Self::matches`] and the bytes it was parsed from.
     pub fn from_apdu(apdu: &CommandApdu<'_>, input: &[u8]) -> Result<Self> {
         let _ = input;
-        Ok(Self {
-            ne: apdu.ne.unwrap_or_default(),
-        })
+        Ok(Self { ne: apdu.ne.unwrap_or_default() })
     }
 
     pub fn header(&self) -> [u8; 4] {
@@ -1636,6 +1467,7 @@ impl JpkiGetData {
     pub const CASES: &'static [Case] = &[Case::C2S, Case::C2E];
 
     /// Whether the header and case are this command's (the data is checked by `from_apdu`).
+    #[inline]
     pub fn matches(apdu: &CommandApdu<'_>) -> bool {
         apdu.cla & 0xFF == 0x00
             && apdu.ins == 0xCA
@@ -1648,11 +1480,7 @@ impl JpkiGetData {
     pub fn from_apdu(apdu: &CommandApdu<'_>, input: &[u8]) -> Result<Self> {
         let p_tag = ((u16::from_be_bytes([apdu.p1, apdu.p2]) & 0xFFFF) >> 0) as u16;
         let _ = input;
-        Ok(Self {
-            tag: p_tag,
-            case: apdu.case,
-            ne: apdu.ne.unwrap_or_default(),
-        })
+        Ok(Self { tag: p_tag, case: apdu.case, ne: apdu.ne.unwrap_or_default() })
     }
 
     pub fn header(&self) -> [u8; 4] {
@@ -1695,11 +1523,7 @@ impl<'a> arbitrary::Arbitrary<'a> for JpkiGetData {
     fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
         let p_tag = u.int_in_range(0..=65535)?;
         #[allow(unused_mut)]
-        let mut v = Self {
-            tag: p_tag,
-            case: Case::C2S,
-            ne: 1,
-        };
+        let mut v = Self { tag: p_tag, case: Case::C2S, ne: 1 };
         let (case, ne) = crate::apdu::command::arb_case_ne(u, Self::CASES, v.data_len())?;
         v.case = case;
         v.ne = ne.unwrap_or(1);
@@ -1731,6 +1555,7 @@ impl<'a> JpkiInternalAuthenticate<'a> {
     pub const CASES: &'static [Case] = &[Case::C4S, Case::C4E];
 
     /// Whether the header and case are this command's (the data is checked by `from_apdu`).
+    #[inline]
     pub fn matches(apdu: &CommandApdu<'_>) -> bool {
         apdu.cla & 0xFF == 0x00
             && apdu.ins == 0x88
@@ -1742,20 +1567,11 @@ impl<'a> JpkiInternalAuthenticate<'a> {
     /// Decodes the command from a C-APDU that [`Self::matches`] and the bytes it was parsed from.
     pub fn from_apdu(apdu: &CommandApdu<'a>, input: &'a [u8]) -> Result<Self> {
         let p_key_reference = ((u16::from(apdu.p2) & 0x00FF) >> 0) as u8;
-        let mut r0 = crate::reader::Reader::within(
-            input,
-            crate::reader::Span {
-                bytes: apdu.data,
-                offset: apdu.data_offset(),
-            },
-        );
+        let mut r0 =
+            crate::reader::Reader::within(input, crate::reader::Span { bytes: apdu.data, offset: apdu.data_offset() });
         let f_challenge_span = r0.rest(1, 255, super::rules::JPKI_INTERNAL_AUTHENTICATE__CHALLENGE)?;
-        let f_challenge = crate::field::bytes(
-            f_challenge_span,
-            1,
-            255,
-            super::rules::JPKI_INTERNAL_AUTHENTICATE__CHALLENGE,
-        )?;
+        let f_challenge =
+            crate::field::bytes(f_challenge_span, 1, 255, super::rules::JPKI_INTERNAL_AUTHENTICATE__CHALLENGE)?;
         r0.finish(super::rules::JPKI_INTERNAL_AUTHENTICATE)?;
         Ok(Self {
             key_reference: p_key_reference,
@@ -1766,12 +1582,7 @@ impl<'a> JpkiInternalAuthenticate<'a> {
     }
 
     pub fn header(&self) -> [u8; 4] {
-        [
-            0x00,
-            0x88,
-            0x00,
-            0x00 | ((u16::from(self.key_reference) << 0) & 0x00FF) as u8,
-        ]
+        [0x00, 0x88, 0x00, 0x00 | ((u16::from(self.key_reference) << 0) & 0x00FF) as u8]
     }
 
     /// Length of the data field.
@@ -1796,10 +1607,7 @@ impl<'a> crate::describe::Describe for JpkiInternalAuthenticate<'a> {
         v.field("id", crate::describe::Value::Text(Self::ID));
         v.field("name", crate::describe::Value::Text(Self::NAME));
         v.field("confidence", crate::describe::Value::Text(Self::CONFIDENCE));
-        v.field(
-            "key_reference",
-            crate::describe::Value::Uint(u64::from(self.key_reference)),
-        );
+        v.field("key_reference", crate::describe::Value::Uint(u64::from(self.key_reference)));
         crate::describe::DescribeField::describe_field(&self.challenge, "challenge", v);
         v.field("case", crate::describe::Value::Text(self.case.name()));
         v.field("ne", crate::describe::Value::Uint(u64::from(self.ne)));
@@ -1811,12 +1619,7 @@ impl<'a> arbitrary::Arbitrary<'a> for JpkiInternalAuthenticate<'a> {
         let p_key_reference = u.int_in_range(0..=255)?;
         let f_challenge = crate::field::arb_bytes(u, 1, 255)?;
         #[allow(unused_mut)]
-        let mut v = Self {
-            key_reference: p_key_reference,
-            challenge: f_challenge,
-            case: Case::C4S,
-            ne: 1,
-        };
+        let mut v = Self { key_reference: p_key_reference, challenge: f_challenge, case: Case::C4S, ne: 1 };
         let (case, ne) = crate::apdu::command::arb_case_ne(u, Self::CASES, v.data_len())?;
         v.case = case;
         v.ne = ne.unwrap_or(1);
@@ -1852,66 +1655,92 @@ impl<'a> Command<'a> {
     /// Recognises the command in a C-APDU parsed from `input`: the first spec entry whose
     /// header and case match, its data then checked. `Ok(None)` when no entry matches.
     pub fn classify(apdu: &CommandApdu<'a>, input: &'a [u8]) -> Result<Option<Self>> {
-        if JpkiSelectDf::matches(apdu) {
-            return JpkiSelectDf::from_apdu(apdu, input).map(|c| Some(Self::JpkiSelectDf(c)));
-        }
-        if JpkiSelectEf::matches(apdu) {
-            return JpkiSelectEf::from_apdu(apdu, input).map(|c| Some(Self::JpkiSelectEf(c)));
-        }
-        if JpkiVerify::matches(apdu) {
-            return JpkiVerify::from_apdu(apdu, input).map(|c| Some(Self::JpkiVerify(c)));
-        }
-        if JpkiVerifyQuery::matches(apdu) {
-            return JpkiVerifyQuery::from_apdu(apdu, input).map(|c| Some(Self::JpkiVerifyQuery(c)));
-        }
-        if JpkiChangeReferenceData::matches(apdu) {
-            return JpkiChangeReferenceData::from_apdu(apdu, input).map(|c| Some(Self::JpkiChangeReferenceData(c)));
-        }
-        if JpkiReadBinary::matches(apdu) {
-            return JpkiReadBinary::from_apdu(apdu, input).map(|c| Some(Self::JpkiReadBinary(c)));
-        }
-        if JpkiReadBinarySfi::matches(apdu) {
-            return JpkiReadBinarySfi::from_apdu(apdu, input).map(|c| Some(Self::JpkiReadBinarySfi(c)));
-        }
-        if JpkiReadRecord::matches(apdu) {
-            return JpkiReadRecord::from_apdu(apdu, input).map(|c| Some(Self::JpkiReadRecord(c)));
-        }
-        if JpkiComputeSignature::matches(apdu) {
-            return JpkiComputeSignature::from_apdu(apdu, input).map(|c| Some(Self::JpkiComputeSignature(c)));
-        }
-        if JpkiComputeSignatureSha256Bare::matches(apdu) {
-            return JpkiComputeSignatureSha256Bare::from_apdu(apdu, input)
-                .map(|c| Some(Self::JpkiComputeSignatureSha256Bare(c)));
-        }
-        if JpkiComputeSignaturePrehashed::matches(apdu) {
-            return JpkiComputeSignaturePrehashed::from_apdu(apdu, input)
-                .map(|c| Some(Self::JpkiComputeSignaturePrehashed(c)));
-        }
-        if JpkiComputeSignatureSha256::matches(apdu) {
-            return JpkiComputeSignatureSha256::from_apdu(apdu, input)
-                .map(|c| Some(Self::JpkiComputeSignatureSha256(c)));
-        }
-        if JpkiComputeSignaturePssPrehashed::matches(apdu) {
-            return JpkiComputeSignaturePssPrehashed::from_apdu(apdu, input)
-                .map(|c| Some(Self::JpkiComputeSignaturePssPrehashed(c)));
-        }
-        if JpkiComputeSignaturePss::matches(apdu) {
-            return JpkiComputeSignaturePss::from_apdu(apdu, input).map(|c| Some(Self::JpkiComputeSignaturePss(c)));
-        }
-        if JpkiApSignature::matches(apdu) {
-            return JpkiApSignature::from_apdu(apdu, input).map(|c| Some(Self::JpkiApSignature(c)));
-        }
-        if JpkiGetChallenge::matches(apdu) {
-            return JpkiGetChallenge::from_apdu(apdu, input).map(|c| Some(Self::JpkiGetChallenge(c)));
-        }
-        if JpkiGetResponse::matches(apdu) {
-            return JpkiGetResponse::from_apdu(apdu, input).map(|c| Some(Self::JpkiGetResponse(c)));
-        }
-        if JpkiGetData::matches(apdu) {
-            return JpkiGetData::from_apdu(apdu, input).map(|c| Some(Self::JpkiGetData(c)));
-        }
-        if JpkiInternalAuthenticate::matches(apdu) {
-            return JpkiInternalAuthenticate::from_apdu(apdu, input).map(|c| Some(Self::JpkiInternalAuthenticate(c)));
+        match apdu.ins {
+            0xA4 => {
+                if JpkiSelectDf::matches(apdu) {
+                    return JpkiSelectDf::from_apdu(apdu, input).map(|c| Some(Self::JpkiSelectDf(c)));
+                }
+                if JpkiSelectEf::matches(apdu) {
+                    return JpkiSelectEf::from_apdu(apdu, input).map(|c| Some(Self::JpkiSelectEf(c)));
+                }
+            }
+            0x20 => {
+                if JpkiVerify::matches(apdu) {
+                    return JpkiVerify::from_apdu(apdu, input).map(|c| Some(Self::JpkiVerify(c)));
+                }
+                if JpkiVerifyQuery::matches(apdu) {
+                    return JpkiVerifyQuery::from_apdu(apdu, input).map(|c| Some(Self::JpkiVerifyQuery(c)));
+                }
+            }
+            0x24 => {
+                if JpkiChangeReferenceData::matches(apdu) {
+                    return JpkiChangeReferenceData::from_apdu(apdu, input)
+                        .map(|c| Some(Self::JpkiChangeReferenceData(c)));
+                }
+            }
+            0xB0 => {
+                if JpkiReadBinary::matches(apdu) {
+                    return JpkiReadBinary::from_apdu(apdu, input).map(|c| Some(Self::JpkiReadBinary(c)));
+                }
+                if JpkiReadBinarySfi::matches(apdu) {
+                    return JpkiReadBinarySfi::from_apdu(apdu, input).map(|c| Some(Self::JpkiReadBinarySfi(c)));
+                }
+            }
+            0xB2 => {
+                if JpkiReadRecord::matches(apdu) {
+                    return JpkiReadRecord::from_apdu(apdu, input).map(|c| Some(Self::JpkiReadRecord(c)));
+                }
+            }
+            0x2A => {
+                if JpkiComputeSignature::matches(apdu) {
+                    return JpkiComputeSignature::from_apdu(apdu, input).map(|c| Some(Self::JpkiComputeSignature(c)));
+                }
+                if JpkiComputeSignatureSha256Bare::matches(apdu) {
+                    return JpkiComputeSignatureSha256Bare::from_apdu(apdu, input)
+                        .map(|c| Some(Self::JpkiComputeSignatureSha256Bare(c)));
+                }
+                if JpkiComputeSignaturePrehashed::matches(apdu) {
+                    return JpkiComputeSignaturePrehashed::from_apdu(apdu, input)
+                        .map(|c| Some(Self::JpkiComputeSignaturePrehashed(c)));
+                }
+                if JpkiComputeSignatureSha256::matches(apdu) {
+                    return JpkiComputeSignatureSha256::from_apdu(apdu, input)
+                        .map(|c| Some(Self::JpkiComputeSignatureSha256(c)));
+                }
+                if JpkiComputeSignaturePssPrehashed::matches(apdu) {
+                    return JpkiComputeSignaturePssPrehashed::from_apdu(apdu, input)
+                        .map(|c| Some(Self::JpkiComputeSignaturePssPrehashed(c)));
+                }
+                if JpkiComputeSignaturePss::matches(apdu) {
+                    return JpkiComputeSignaturePss::from_apdu(apdu, input)
+                        .map(|c| Some(Self::JpkiComputeSignaturePss(c)));
+                }
+                if JpkiApSignature::matches(apdu) {
+                    return JpkiApSignature::from_apdu(apdu, input).map(|c| Some(Self::JpkiApSignature(c)));
+                }
+            }
+            0x84 => {
+                if JpkiGetChallenge::matches(apdu) {
+                    return JpkiGetChallenge::from_apdu(apdu, input).map(|c| Some(Self::JpkiGetChallenge(c)));
+                }
+            }
+            0xC0 => {
+                if JpkiGetResponse::matches(apdu) {
+                    return JpkiGetResponse::from_apdu(apdu, input).map(|c| Some(Self::JpkiGetResponse(c)));
+                }
+            }
+            0xCA => {
+                if JpkiGetData::matches(apdu) {
+                    return JpkiGetData::from_apdu(apdu, input).map(|c| Some(Self::JpkiGetData(c)));
+                }
+            }
+            0x88 => {
+                if JpkiInternalAuthenticate::matches(apdu) {
+                    return JpkiInternalAuthenticate::from_apdu(apdu, input)
+                        .map(|c| Some(Self::JpkiInternalAuthenticate(c)));
+                }
+            }
+            _ => {}
         }
         let _ = input;
         Ok(None)

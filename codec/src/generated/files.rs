@@ -6,6 +6,7 @@
 //   spec/ef/jpki_ap.json
 //   spec/ef/surface_ap.json
 //   spec/ef/text_ap.json
+//   spec/pki/profile.json
 //   spec/tlv/tlv.json
 // Do not edit: change the spec and run `cargo xtask codegen`.
 
@@ -38,22 +39,14 @@ impl<'a> CommonCardRecord<'a> {
         let f_serial_span = r1.take(15, super::rules::COMMON_CARD_RECORD__SERIAL)?;
         let f_serial = crate::field::digits(f_serial_span, 15, 15, super::rules::COMMON_CARD_RECORD__SERIAL)?;
         let f_municipality_code_span = r1.take(5, super::rules::COMMON_CARD_RECORD__MUNICIPALITY_CODE)?;
-        let f_municipality_code = crate::field::digits(
-            f_municipality_code_span,
-            5,
-            5,
-            super::rules::COMMON_CARD_RECORD__MUNICIPALITY_CODE,
-        )?;
+        let f_municipality_code =
+            crate::field::digits(f_municipality_code_span, 5, 5, super::rules::COMMON_CARD_RECORD__MUNICIPALITY_CODE)?;
         let f_expiry_date_span = r1.take(8, super::rules::COMMON_CARD_RECORD__EXPIRY_DATE)?;
         crate::field::check_len(f_expiry_date_span, 8, 8, super::rules::COMMON_CARD_RECORD__EXPIRY_DATE)?;
         let f_expiry_date = crate::field::date(f_expiry_date_span, super::rules::COMMON_CARD_RECORD__EXPIRY_DATE)?;
         r1.finish(super::rules::COMMON_CARD_RECORD__CARD)?;
         r0.finish(super::rules::COMMON_CARD_RECORD)?;
-        Ok(Self {
-            serial: f_serial,
-            municipality_code: f_municipality_code,
-            expiry_date: f_expiry_date,
-        })
+        Ok(Self { serial: f_serial, municipality_code: f_municipality_code, expiry_date: f_expiry_date })
     }
 
     pub fn encoded_len(&self) -> usize {
@@ -89,11 +82,7 @@ impl<'a> arbitrary::Arbitrary<'a> for CommonCardRecord<'a> {
         let f_serial = crate::field::arb_digits(u, 15, 15)?;
         let f_municipality_code = crate::field::arb_digits(u, 5, 5)?;
         let f_expiry_date = u.arbitrary()?;
-        Ok(Self {
-            serial: f_serial,
-            municipality_code: f_municipality_code,
-            expiry_date: f_expiry_date,
-        })
+        Ok(Self { serial: f_serial, municipality_code: f_municipality_code, expiry_date: f_expiry_date })
     }
 }
 
@@ -117,10 +106,7 @@ impl<'a> JpkiSignCert<'a> {
         let mut r0 = crate::reader::Reader::new(input);
         let f_certificate = r0.tlv(0x30, super::rules::JPKI_SIGN_CERT__CERTIFICATE)?.whole(input);
         let f_padding = r0.padding_any(&[0x00, 0xFF], super::rules::JPKI_SIGN_CERT__PADDING)?;
-        Ok(Self {
-            certificate: f_certificate,
-            padding: f_padding,
-        })
+        Ok(Self { certificate: f_certificate, padding: f_padding })
     }
 
     pub fn encoded_len(&self) -> usize {
@@ -144,10 +130,7 @@ impl<'a> crate::describe::Describe for JpkiSignCert<'a> {
 impl<'a> arbitrary::Arbitrary<'a> for JpkiSignCert<'a> {
     fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
         let f_certificate = crate::field::arb_der(u, 0x30)?;
-        Ok(Self {
-            certificate: f_certificate,
-            padding: crate::field::Padding::arb(u, &[0x00, 0xFF])?,
-        })
+        Ok(Self { certificate: f_certificate, padding: crate::field::Padding::arb(u, &[0x00, 0xFF])? })
     }
 }
 
@@ -171,10 +154,7 @@ impl<'a> JpkiSignCaCert<'a> {
         let mut r0 = crate::reader::Reader::new(input);
         let f_certificate = r0.tlv(0x30, super::rules::JPKI_SIGN_CA_CERT__CERTIFICATE)?.whole(input);
         let f_padding = r0.padding_any(&[0x00, 0xFF], super::rules::JPKI_SIGN_CA_CERT__PADDING)?;
-        Ok(Self {
-            certificate: f_certificate,
-            padding: f_padding,
-        })
+        Ok(Self { certificate: f_certificate, padding: f_padding })
     }
 
     pub fn encoded_len(&self) -> usize {
@@ -198,10 +178,7 @@ impl<'a> crate::describe::Describe for JpkiSignCaCert<'a> {
 impl<'a> arbitrary::Arbitrary<'a> for JpkiSignCaCert<'a> {
     fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
         let f_certificate = crate::field::arb_der(u, 0x30)?;
-        Ok(Self {
-            certificate: f_certificate,
-            padding: crate::field::Padding::arb(u, &[0x00, 0xFF])?,
-        })
+        Ok(Self { certificate: f_certificate, padding: crate::field::Padding::arb(u, &[0x00, 0xFF])? })
     }
 }
 
@@ -227,10 +204,7 @@ impl<'a> JpkiAuthCert<'a> {
         let mut r0 = crate::reader::Reader::new(input);
         let f_certificate = r0.tlv(0x30, super::rules::JPKI_AUTH_CERT__CERTIFICATE)?.whole(input);
         let f_padding = r0.padding_any(&[0x00, 0xFF], super::rules::JPKI_AUTH_CERT__PADDING)?;
-        Ok(Self {
-            certificate: f_certificate,
-            padding: f_padding,
-        })
+        Ok(Self { certificate: f_certificate, padding: f_padding })
     }
 
     pub fn encoded_len(&self) -> usize {
@@ -254,10 +228,7 @@ impl<'a> crate::describe::Describe for JpkiAuthCert<'a> {
 impl<'a> arbitrary::Arbitrary<'a> for JpkiAuthCert<'a> {
     fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
         let f_certificate = crate::field::arb_der(u, 0x30)?;
-        Ok(Self {
-            certificate: f_certificate,
-            padding: crate::field::Padding::arb(u, &[0x00, 0xFF])?,
-        })
+        Ok(Self { certificate: f_certificate, padding: crate::field::Padding::arb(u, &[0x00, 0xFF])? })
     }
 }
 
@@ -281,10 +252,7 @@ impl<'a> JpkiAuthCaCert<'a> {
         let mut r0 = crate::reader::Reader::new(input);
         let f_certificate = r0.tlv(0x30, super::rules::JPKI_AUTH_CA_CERT__CERTIFICATE)?.whole(input);
         let f_padding = r0.padding_any(&[0x00, 0xFF], super::rules::JPKI_AUTH_CA_CERT__PADDING)?;
-        Ok(Self {
-            certificate: f_certificate,
-            padding: f_padding,
-        })
+        Ok(Self { certificate: f_certificate, padding: f_padding })
     }
 
     pub fn encoded_len(&self) -> usize {
@@ -308,10 +276,7 @@ impl<'a> crate::describe::Describe for JpkiAuthCaCert<'a> {
 impl<'a> arbitrary::Arbitrary<'a> for JpkiAuthCaCert<'a> {
     fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
         let f_certificate = crate::field::arb_der(u, 0x30)?;
-        Ok(Self {
-            certificate: f_certificate,
-            padding: crate::field::Padding::arb(u, &[0x00, 0xFF])?,
-        })
+        Ok(Self { certificate: f_certificate, padding: crate::field::Padding::arb(u, &[0x00, 0xFF])? })
     }
 }
 
@@ -338,17 +303,10 @@ impl<'a> JpkiTokenInfo<'a> {
         let f_label_span = r0.take(32, super::rules::JPKI_TOKEN_INFO__LABEL)?;
         let f_label = crate::field::ascii_padded(f_label_span, 32, b' ', super::rules::JPKI_TOKEN_INFO__LABEL)?;
         let f_token_info_rest_span = r0.rest(0, 128, super::rules::JPKI_TOKEN_INFO__TOKEN_INFO_REST)?;
-        let f_token_info_rest = crate::field::bytes(
-            f_token_info_rest_span,
-            0,
-            128,
-            super::rules::JPKI_TOKEN_INFO__TOKEN_INFO_REST,
-        )?;
+        let f_token_info_rest =
+            crate::field::bytes(f_token_info_rest_span, 0, 128, super::rules::JPKI_TOKEN_INFO__TOKEN_INFO_REST)?;
         r0.finish(super::rules::JPKI_TOKEN_INFO)?;
-        Ok(Self {
-            label: f_label,
-            token_info_rest: f_token_info_rest,
-        })
+        Ok(Self { label: f_label, token_info_rest: f_token_info_rest })
     }
 
     pub fn encoded_len(&self) -> usize {
@@ -373,10 +331,7 @@ impl<'a> arbitrary::Arbitrary<'a> for JpkiTokenInfo<'a> {
     fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
         let f_label = crate::field::arb_ascii_padded(u, 32, b' ')?;
         let f_token_info_rest = crate::field::arb_bytes(u, 0, 128)?;
-        Ok(Self {
-            label: f_label,
-            token_info_rest: f_token_info_rest,
-        })
+        Ok(Self { label: f_label, token_info_rest: f_token_info_rest })
     }
 }
 
@@ -713,12 +668,8 @@ impl<'a> SurfaceCardFace<'a> {
         let mut r2 = crate::reader::Reader::within(input, f_public_key_tlv.value_span());
         let f_public_exponent_tlv = r2.tlv(0x90, super::rules::SURFACE_CARD_FACE__PUBLIC_EXPONENT)?;
         let f_public_exponent_span = f_public_exponent_tlv.value_span();
-        let f_public_exponent = crate::field::bytes(
-            f_public_exponent_span,
-            1,
-            8,
-            super::rules::SURFACE_CARD_FACE__PUBLIC_EXPONENT,
-        )?;
+        let f_public_exponent =
+            crate::field::bytes(f_public_exponent_span, 1, 8, super::rules::SURFACE_CARD_FACE__PUBLIC_EXPONENT)?;
         let f_modulus_tlv = r2.tlv(0x91, super::rules::SURFACE_CARD_FACE__MODULUS)?;
         let f_modulus_span = f_modulus_tlv.value_span();
         let f_modulus = crate::field::bytes(f_modulus_span, 256, 256, super::rules::SURFACE_CARD_FACE__MODULUS)?;
@@ -738,10 +689,7 @@ impl<'a> SurfaceCardFace<'a> {
         let f_expiry_date = match r1.optional_tlv(0xDF29, super::rules::SURFACE_CARD_FACE__EXPIRY_DATE)? {
             Some(t) => {
                 let f_expiry_date_span = t.value_span();
-                Some(crate::field::date(
-                    f_expiry_date_span,
-                    super::rules::SURFACE_CARD_FACE__EXPIRY_DATE,
-                )?)
+                Some(crate::field::date(f_expiry_date_span, super::rules::SURFACE_CARD_FACE__EXPIRY_DATE)?)
             }
             None => None,
         };
@@ -836,12 +784,8 @@ impl<'a> SurfaceCardFace<'a> {
             + self.photo.len()
             + crate::tlv::ber::header_len(0xDF28, self.signature.len())
             + self.signature.len()
-            + self
-                .expiry_date
-                .map_or(0, |_| crate::tlv::ber::header_len(0xDF29, 8) + 8)
-            + self
-                .security_code_image
-                .map_or(0, |v| crate::tlv::ber::header_len(0xDF2A, v.len()) + v.len())
+            + self.expiry_date.map_or(0, |_| crate::tlv::ber::header_len(0xDF29, 8) + 8)
+            + self.security_code_image.map_or(0, |v| crate::tlv::ber::header_len(0xDF2A, v.len()) + v.len())
     }
 }
 
@@ -879,11 +823,7 @@ impl<'a> arbitrary::Arbitrary<'a> for SurfaceCardFace<'a> {
         let f_photo = crate::field::arb_jpeg2000(u)?;
         let f_signature = crate::field::arb_bytes(u, 256, 256)?;
         let f_expiry_date = if u.arbitrary()? { Some(u.arbitrary()?) } else { None };
-        let f_security_code_image = if u.arbitrary()? {
-            Some(crate::field::arb_png(u)?)
-        } else {
-            None
-        };
+        let f_security_code_image = if u.arbitrary()? { Some(crate::field::arb_png(u)?) } else { None };
         Ok(Self {
             offsets: f_offsets,
             birth_date: f_birth_date,
@@ -934,12 +874,8 @@ impl<'a> SurfaceApInfo<'a> {
         let f_version = crate::field::bytes(f_version_span, 1, 1, super::rules::SURFACE_AP_INFO__VERSION)?;
         let f_municipality_code_tlv = r1.tlv(0xDF34, super::rules::SURFACE_AP_INFO__MUNICIPALITY_CODE)?;
         let f_municipality_code_span = f_municipality_code_tlv.value_span();
-        let f_municipality_code = crate::field::digits(
-            f_municipality_code_span,
-            5,
-            5,
-            super::rules::SURFACE_AP_INFO__MUNICIPALITY_CODE,
-        )?;
+        let f_municipality_code =
+            crate::field::digits(f_municipality_code_span, 5, 5, super::rules::SURFACE_AP_INFO__MUNICIPALITY_CODE)?;
         let f_key_info_tlv = r1.tlv(0xDF35, super::rules::SURFACE_AP_INFO__KEY_INFO)?;
         let f_key_info_span = f_key_info_tlv.value_span();
         let f_key_info = crate::field::bytes(f_key_info_span, 272, 272, super::rules::SURFACE_AP_INFO__KEY_INFO)?;
@@ -1042,39 +978,23 @@ impl<'a> SurfaceCvCertificate<'a> {
         let f_content_tlv = r1.tlv(0x5F4E, super::rules::SURFACE_CV_CERTIFICATE__CONTENT)?;
         let mut r2 = crate::reader::Reader::within(input, f_content_tlv.value_span());
         let f_issuer_key_id_span = r2.take(16, super::rules::SURFACE_CV_CERTIFICATE__ISSUER_KEY_ID)?;
-        let f_issuer_key_id = crate::field::bytes(
-            f_issuer_key_id_span,
-            16,
-            16,
-            super::rules::SURFACE_CV_CERTIFICATE__ISSUER_KEY_ID,
-        )?;
+        let f_issuer_key_id =
+            crate::field::bytes(f_issuer_key_id_span, 16, 16, super::rules::SURFACE_CV_CERTIFICATE__ISSUER_KEY_ID)?;
         let f_subject_key_id_span = r2.take(16, super::rules::SURFACE_CV_CERTIFICATE__SUBJECT_KEY_ID)?;
-        let f_subject_key_id = crate::field::bytes(
-            f_subject_key_id_span,
-            16,
-            16,
-            super::rules::SURFACE_CV_CERTIFICATE__SUBJECT_KEY_ID,
-        )?;
+        let f_subject_key_id =
+            crate::field::bytes(f_subject_key_id_span, 16, 16, super::rules::SURFACE_CV_CERTIFICATE__SUBJECT_KEY_ID)?;
         let f_public_exponent_tlv = r2.tlv(0x90, super::rules::SURFACE_CV_CERTIFICATE__PUBLIC_EXPONENT)?;
         let f_public_exponent_span = f_public_exponent_tlv.value_span();
-        let f_public_exponent = crate::field::bytes(
-            f_public_exponent_span,
-            1,
-            8,
-            super::rules::SURFACE_CV_CERTIFICATE__PUBLIC_EXPONENT,
-        )?;
+        let f_public_exponent =
+            crate::field::bytes(f_public_exponent_span, 1, 8, super::rules::SURFACE_CV_CERTIFICATE__PUBLIC_EXPONENT)?;
         let f_modulus_tlv = r2.tlv(0x91, super::rules::SURFACE_CV_CERTIFICATE__MODULUS)?;
         let f_modulus_span = f_modulus_tlv.value_span();
         let f_modulus = crate::field::bytes(f_modulus_span, 256, 256, super::rules::SURFACE_CV_CERTIFICATE__MODULUS)?;
         r2.finish(super::rules::SURFACE_CV_CERTIFICATE__CONTENT)?;
         let f_signature_tlv = r1.tlv(0x5F37, super::rules::SURFACE_CV_CERTIFICATE__SIGNATURE)?;
         let f_signature_span = f_signature_tlv.value_span();
-        let f_signature = crate::field::bytes(
-            f_signature_span,
-            256,
-            256,
-            super::rules::SURFACE_CV_CERTIFICATE__SIGNATURE,
-        )?;
+        let f_signature =
+            crate::field::bytes(f_signature_span, 256, 256, super::rules::SURFACE_CV_CERTIFICATE__SIGNATURE)?;
         r1.finish(super::rules::SURFACE_CV_CERTIFICATE__CV_CERTIFICATE)?;
         r0.finish(super::rules::SURFACE_CV_CERTIFICATE)?;
         Ok(Self {
@@ -1182,32 +1102,19 @@ impl<'a> SurfaceMyNumberImage<'a> {
         let mut r2 = crate::reader::Reader::within(input, f_public_key_tlv.value_span());
         let f_public_exponent_tlv = r2.tlv(0x90, super::rules::SURFACE_MY_NUMBER_IMAGE__PUBLIC_EXPONENT)?;
         let f_public_exponent_span = f_public_exponent_tlv.value_span();
-        let f_public_exponent = crate::field::bytes(
-            f_public_exponent_span,
-            1,
-            8,
-            super::rules::SURFACE_MY_NUMBER_IMAGE__PUBLIC_EXPONENT,
-        )?;
+        let f_public_exponent =
+            crate::field::bytes(f_public_exponent_span, 1, 8, super::rules::SURFACE_MY_NUMBER_IMAGE__PUBLIC_EXPONENT)?;
         let f_modulus_tlv = r2.tlv(0x91, super::rules::SURFACE_MY_NUMBER_IMAGE__MODULUS)?;
         let f_modulus_span = f_modulus_tlv.value_span();
         let f_modulus = crate::field::bytes(f_modulus_span, 256, 256, super::rules::SURFACE_MY_NUMBER_IMAGE__MODULUS)?;
         r2.finish(super::rules::SURFACE_MY_NUMBER_IMAGE__PUBLIC_KEY)?;
         let f_signature_tlv = r1.tlv(0xDF43, super::rules::SURFACE_MY_NUMBER_IMAGE__SIGNATURE)?;
         let f_signature_span = f_signature_tlv.value_span();
-        let f_signature = crate::field::bytes(
-            f_signature_span,
-            256,
-            256,
-            super::rules::SURFACE_MY_NUMBER_IMAGE__SIGNATURE,
-        )?;
+        let f_signature =
+            crate::field::bytes(f_signature_span, 256, 256, super::rules::SURFACE_MY_NUMBER_IMAGE__SIGNATURE)?;
         r1.finish(super::rules::SURFACE_MY_NUMBER_IMAGE__MY_NUMBER_IMAGE)?;
         r0.finish(super::rules::SURFACE_MY_NUMBER_IMAGE)?;
-        Ok(Self {
-            image: f_image,
-            public_exponent: f_public_exponent,
-            modulus: f_modulus,
-            signature: f_signature,
-        })
+        Ok(Self { image: f_image, public_exponent: f_public_exponent, modulus: f_modulus, signature: f_signature })
     }
 
     pub fn encoded_len(&self) -> usize {
@@ -1266,12 +1173,7 @@ impl<'a> arbitrary::Arbitrary<'a> for SurfaceMyNumberImage<'a> {
         let f_public_exponent = crate::field::arb_bytes(u, 1, 8)?;
         let f_modulus = crate::field::arb_bytes(u, 256, 256)?;
         let f_signature = crate::field::arb_bytes(u, 256, 256)?;
-        Ok(Self {
-            image: f_image,
-            public_exponent: f_public_exponent,
-            modulus: f_modulus,
-            signature: f_signature,
-        })
+        Ok(Self { image: f_image, public_exponent: f_public_exponent, modulus: f_modulus, signature: f_signature })
     }
 }
 
@@ -1299,10 +1201,7 @@ impl TextMyNumber {
         let f_my_number_span = f_my_number_tlv.value_span();
         let f_my_number = crate::field::my_number(f_my_number_span, super::rules::TEXT_MY_NUMBER__MY_NUMBER)?;
         let f_padding = r0.padding_any(&[0xFF], super::rules::TEXT_MY_NUMBER__PADDING)?;
-        Ok(Self {
-            my_number: f_my_number,
-            padding: f_padding,
-        })
+        Ok(Self { my_number: f_my_number, padding: f_padding })
     }
 
     pub fn encoded_len(&self) -> usize {
@@ -1327,10 +1226,7 @@ impl crate::describe::Describe for TextMyNumber {
 impl<'a> arbitrary::Arbitrary<'a> for TextMyNumber {
     fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
         let f_my_number = u.arbitrary()?;
-        Ok(Self {
-            my_number: f_my_number,
-            padding: crate::field::Padding::arb(u, &[0xFF])?,
-        })
+        Ok(Self { my_number: f_my_number, padding: crate::field::Padding::arb(u, &[0xFF])? })
     }
 }
 
@@ -1379,21 +1275,10 @@ impl<'a> TextBasicFour<'a> {
         let f_padding = r0.padding_any(&[0x00, 0xFF], super::rules::TEXT_BASIC_FOUR__PADDING)?;
         crate::field::check_offsets::<4>(
             f_offsets_span,
-            [
-                f_name_tlv.offset,
-                f_address_tlv.offset,
-                f_birth_date_tlv.offset,
-                f_sex_tlv.offset,
-            ],
+            [f_name_tlv.offset, f_address_tlv.offset, f_birth_date_tlv.offset, f_sex_tlv.offset],
             super::rules::TEXT_BASIC_FOUR__OFFSETS,
         )?;
-        Ok(Self {
-            name: f_name,
-            address: f_address,
-            birth_date: f_birth_date,
-            sex: f_sex,
-            padding: f_padding,
-        })
+        Ok(Self { name: f_name, address: f_address, birth_date: f_birth_date, sex: f_sex, padding: f_padding })
     }
 
     pub fn encoded_len(&self) -> usize {
@@ -1508,20 +1393,12 @@ impl<'a> TextIntegrity<'a> {
         let mut r1 = crate::reader::Reader::within(input, f_integrity_tlv.value_span());
         let f_my_number_digest_tlv = r1.tlv(0xDF31, super::rules::TEXT_INTEGRITY__MY_NUMBER_DIGEST)?;
         let f_my_number_digest_span = f_my_number_digest_tlv.value_span();
-        let f_my_number_digest = crate::field::bytes(
-            f_my_number_digest_span,
-            32,
-            32,
-            super::rules::TEXT_INTEGRITY__MY_NUMBER_DIGEST,
-        )?;
+        let f_my_number_digest =
+            crate::field::bytes(f_my_number_digest_span, 32, 32, super::rules::TEXT_INTEGRITY__MY_NUMBER_DIGEST)?;
         let f_attributes_digest_tlv = r1.tlv(0xDF32, super::rules::TEXT_INTEGRITY__ATTRIBUTES_DIGEST)?;
         let f_attributes_digest_span = f_attributes_digest_tlv.value_span();
-        let f_attributes_digest = crate::field::bytes(
-            f_attributes_digest_span,
-            32,
-            32,
-            super::rules::TEXT_INTEGRITY__ATTRIBUTES_DIGEST,
-        )?;
+        let f_attributes_digest =
+            crate::field::bytes(f_attributes_digest_span, 32, 32, super::rules::TEXT_INTEGRITY__ATTRIBUTES_DIGEST)?;
         let f_signature_tlv = r1.tlv(0xDF33, super::rules::TEXT_INTEGRITY__SIGNATURE)?;
         let f_signature_span = f_signature_tlv.value_span();
         let f_signature = crate::field::bytes(f_signature_span, 256, 256, super::rules::TEXT_INTEGRITY__SIGNATURE)?;
@@ -1608,27 +1485,15 @@ impl<'a> TextCvCertificate<'a> {
         let f_content_tlv = r1.tlv(0x5F4E, super::rules::TEXT_CV_CERTIFICATE__CONTENT)?;
         let mut r2 = crate::reader::Reader::within(input, f_content_tlv.value_span());
         let f_issuer_key_id_span = r2.take(16, super::rules::TEXT_CV_CERTIFICATE__ISSUER_KEY_ID)?;
-        let f_issuer_key_id = crate::field::bytes(
-            f_issuer_key_id_span,
-            16,
-            16,
-            super::rules::TEXT_CV_CERTIFICATE__ISSUER_KEY_ID,
-        )?;
+        let f_issuer_key_id =
+            crate::field::bytes(f_issuer_key_id_span, 16, 16, super::rules::TEXT_CV_CERTIFICATE__ISSUER_KEY_ID)?;
         let f_subject_key_id_span = r2.take(16, super::rules::TEXT_CV_CERTIFICATE__SUBJECT_KEY_ID)?;
-        let f_subject_key_id = crate::field::bytes(
-            f_subject_key_id_span,
-            16,
-            16,
-            super::rules::TEXT_CV_CERTIFICATE__SUBJECT_KEY_ID,
-        )?;
+        let f_subject_key_id =
+            crate::field::bytes(f_subject_key_id_span, 16, 16, super::rules::TEXT_CV_CERTIFICATE__SUBJECT_KEY_ID)?;
         let f_public_exponent_tlv = r2.tlv(0x90, super::rules::TEXT_CV_CERTIFICATE__PUBLIC_EXPONENT)?;
         let f_public_exponent_span = f_public_exponent_tlv.value_span();
-        let f_public_exponent = crate::field::bytes(
-            f_public_exponent_span,
-            1,
-            8,
-            super::rules::TEXT_CV_CERTIFICATE__PUBLIC_EXPONENT,
-        )?;
+        let f_public_exponent =
+            crate::field::bytes(f_public_exponent_span, 1, 8, super::rules::TEXT_CV_CERTIFICATE__PUBLIC_EXPONENT)?;
         let f_modulus_tlv = r2.tlv(0x91, super::rules::TEXT_CV_CERTIFICATE__MODULUS)?;
         let f_modulus_span = f_modulus_tlv.value_span();
         let f_modulus = crate::field::bytes(f_modulus_span, 256, 256, super::rules::TEXT_CV_CERTIFICATE__MODULUS)?;
@@ -1747,11 +1612,7 @@ impl<'a> TextApInfo<'a> {
         let f_reserved = crate::field::bytes(f_reserved_span, 128, 128, super::rules::TEXT_AP_INFO__RESERVED)?;
         r1.finish(super::rules::TEXT_AP_INFO__AP_INFO)?;
         r0.finish(super::rules::TEXT_AP_INFO)?;
-        Ok(Self {
-            ap_id: f_ap_id,
-            key_id: f_key_id,
-            reserved: f_reserved,
-        })
+        Ok(Self { ap_id: f_ap_id, key_id: f_key_id, reserved: f_reserved })
     }
 
     pub fn encoded_len(&self) -> usize {
@@ -1795,11 +1656,7 @@ impl<'a> arbitrary::Arbitrary<'a> for TextApInfo<'a> {
         let f_ap_id = crate::field::arb_bytes(u, 4, 4)?;
         let f_key_id = crate::field::arb_bytes(u, 16, 16)?;
         let f_reserved = crate::field::arb_bytes(u, 128, 128)?;
-        Ok(Self {
-            ap_id: f_ap_id,
-            key_id: f_key_id,
-            reserved: f_reserved,
-        })
+        Ok(Self { ap_id: f_ap_id, key_id: f_key_id, reserved: f_reserved })
     }
 }
 

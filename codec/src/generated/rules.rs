@@ -6,59 +6,38 @@
 //   spec/ef/jpki_ap.json
 //   spec/ef/surface_ap.json
 //   spec/ef/text_ap.json
+//   spec/pki/profile.json
 //   spec/tlv/tlv.json
 // Do not edit: change the spec and run `cargo xtask codegen`.
 
 //! The spec rule behind every check, for error messages.
 
-pub const APDU_CASE_1: crate::error::Rule = crate::error::Rule {
-    what: "case 1 command (no data, no Le)",
-    path: "spec/apdu/iso7816.json#/apdu/1",
-};
-pub const APDU_CASE_2E: crate::error::Rule = crate::error::Rule {
-    what: "case 2E command (extended Le)",
-    path: "spec/apdu/iso7816.json#/apdu/5",
-};
-pub const APDU_CASE_2S: crate::error::Rule = crate::error::Rule {
-    what: "case 2S command (short Le)",
-    path: "spec/apdu/iso7816.json#/apdu/2",
-};
-pub const APDU_CASE_3E: crate::error::Rule = crate::error::Rule {
-    what: "case 3E command data (extended Lc)",
-    path: "spec/apdu/iso7816.json#/apdu/6",
-};
-pub const APDU_CASE_3S: crate::error::Rule = crate::error::Rule {
-    what: "case 3S command data",
-    path: "spec/apdu/iso7816.json#/apdu/3",
-};
-pub const APDU_CASE_4E: crate::error::Rule = crate::error::Rule {
-    what: "case 4E command (extended Lc and Le)",
-    path: "spec/apdu/iso7816.json#/apdu/7",
-};
-pub const APDU_CASE_4S: crate::error::Rule = crate::error::Rule {
-    what: "case 4S command (short Lc and Le)",
-    path: "spec/apdu/iso7816.json#/apdu/4",
-};
-pub const APDU_HEADER: crate::error::Rule = crate::error::Rule {
-    what: "command header",
-    path: "spec/apdu/iso7816.json#/apdu/0",
-};
-pub const APDU_RESPONSE: crate::error::Rule = crate::error::Rule {
-    what: "response APDU",
-    path: "spec/apdu/iso7816.json#/apdu/8",
-};
+pub const APDU_CASE_1: crate::error::Rule =
+    crate::error::Rule { what: "case 1 command (no data, no Le)", path: "spec/apdu/iso7816.json#/apdu/1" };
+pub const APDU_CASE_2E: crate::error::Rule =
+    crate::error::Rule { what: "case 2E command (extended Le)", path: "spec/apdu/iso7816.json#/apdu/5" };
+pub const APDU_CASE_2S: crate::error::Rule =
+    crate::error::Rule { what: "case 2S command (short Le)", path: "spec/apdu/iso7816.json#/apdu/2" };
+pub const APDU_CASE_3E: crate::error::Rule =
+    crate::error::Rule { what: "case 3E command data (extended Lc)", path: "spec/apdu/iso7816.json#/apdu/6" };
+pub const APDU_CASE_3S: crate::error::Rule =
+    crate::error::Rule { what: "case 3S command data", path: "spec/apdu/iso7816.json#/apdu/3" };
+pub const APDU_CASE_4E: crate::error::Rule =
+    crate::error::Rule { what: "case 4E command (extended Lc and Le)", path: "spec/apdu/iso7816.json#/apdu/7" };
+pub const APDU_CASE_4S: crate::error::Rule =
+    crate::error::Rule { what: "case 4S command (short Lc and Le)", path: "spec/apdu/iso7816.json#/apdu/4" };
+pub const APDU_HEADER: crate::error::Rule =
+    crate::error::Rule { what: "command header", path: "spec/apdu/iso7816.json#/apdu/0" };
+pub const APDU_RESPONSE: crate::error::Rule =
+    crate::error::Rule { what: "response APDU", path: "spec/apdu/iso7816.json#/apdu/8" };
 pub const AP_COMMON: crate::error::Rule = crate::error::Rule {
     what: "common card AP (共通カードAP)",
     path: "spec/card/applications.json#/applications/4",
 };
-pub const AP_JPKI: crate::error::Rule = crate::error::Rule {
-    what: "JPKI AP (公的個人認証AP)",
-    path: "spec/card/applications.json#/applications/0",
-};
-pub const AP_RESIDENT: crate::error::Rule = crate::error::Rule {
-    what: "resident registry AP (住基AP)",
-    path: "spec/card/applications.json#/applications/3",
-};
+pub const AP_JPKI: crate::error::Rule =
+    crate::error::Rule { what: "JPKI AP (公的個人認証AP)", path: "spec/card/applications.json#/applications/0" };
+pub const AP_RESIDENT: crate::error::Rule =
+    crate::error::Rule { what: "resident registry AP (住基AP)", path: "spec/card/applications.json#/applications/3" };
 pub const AP_SURFACE: crate::error::Rule = crate::error::Rule {
     what: "card-face confirmation AP (券面事項確認AP)",
     path: "spec/card/applications.json#/applications/2",
@@ -67,154 +46,84 @@ pub const AP_TEXT: crate::error::Rule = crate::error::Rule {
     what: "card-info input support AP (券面事項入力補助AP)",
     path: "spec/card/applications.json#/applications/1",
 };
-pub const CLA_FIRST_INTERINDUSTRY: crate::error::Rule = crate::error::Rule {
-    what: "first interindustry class",
-    path: "spec/apdu/iso7816.json#/class/0",
-};
-pub const CLA_FURTHER_INTERINDUSTRY: crate::error::Rule = crate::error::Rule {
-    what: "further interindustry class",
-    path: "spec/apdu/iso7816.json#/class/1",
-};
-pub const CLA_PROPRIETARY: crate::error::Rule = crate::error::Rule {
-    what: "proprietary class",
-    path: "spec/apdu/iso7816.json#/class/3",
-};
-pub const CLA_RESERVED: crate::error::Rule = crate::error::Rule {
-    what: "reserved class",
-    path: "spec/apdu/iso7816.json#/class/2",
-};
+pub const CLA_FIRST_INTERINDUSTRY: crate::error::Rule =
+    crate::error::Rule { what: "first interindustry class", path: "spec/apdu/iso7816.json#/class/0" };
+pub const CLA_FURTHER_INTERINDUSTRY: crate::error::Rule =
+    crate::error::Rule { what: "further interindustry class", path: "spec/apdu/iso7816.json#/class/1" };
+pub const CLA_PROPRIETARY: crate::error::Rule =
+    crate::error::Rule { what: "proprietary class", path: "spec/apdu/iso7816.json#/class/3" };
+pub const CLA_RESERVED: crate::error::Rule =
+    crate::error::Rule { what: "reserved class", path: "spec/apdu/iso7816.json#/class/2" };
 pub const COMMON_CARD_KEY: crate::error::Rule = crate::error::Rule {
     what: "card authentication key (INTERNAL AUTHENTICATE, no credential)",
     path: "spec/ef/common_ap.json#/files/1",
 };
-pub const COMMON_CARD_RECORD: crate::error::Rule = crate::error::Rule {
-    what: "card record (record 1)",
-    path: "spec/ef/common_ap.json#/files/2",
-};
-pub const COMMON_CARD_RECORD__CARD: crate::error::Rule = crate::error::Rule {
-    what: "01 (card)",
-    path: "spec/ef/common_ap.json#/files/2/layout/0",
-};
-pub const COMMON_CARD_RECORD__EXPIRY_DATE: crate::error::Rule = crate::error::Rule {
-    what: "expiry_date",
-    path: "spec/ef/common_ap.json#/files/2/layout/0/children/2",
-};
-pub const COMMON_CARD_RECORD__MUNICIPALITY_CODE: crate::error::Rule = crate::error::Rule {
-    what: "municipality_code",
-    path: "spec/ef/common_ap.json#/files/2/layout/0/children/1",
-};
-pub const COMMON_CARD_RECORD__SERIAL: crate::error::Rule = crate::error::Rule {
-    what: "serial",
-    path: "spec/ef/common_ap.json#/files/2/layout/0/children/0",
-};
-pub const COMMON_PIN: crate::error::Rule = crate::error::Rule {
-    what: "common AP PIN",
-    path: "spec/ef/common_ap.json#/files/0",
-};
-pub const INS_CHANGE_REFERENCE_DATA: crate::error::Rule = crate::error::Rule {
-    what: "CHANGE REFERENCE DATA",
-    path: "spec/apdu/iso7816.json#/instructions/1",
-};
-pub const INS_GET_CHALLENGE: crate::error::Rule = crate::error::Rule {
-    what: "GET CHALLENGE",
-    path: "spec/apdu/iso7816.json#/instructions/3",
-};
-pub const INS_GET_DATA: crate::error::Rule = crate::error::Rule {
-    what: "GET DATA",
-    path: "spec/apdu/iso7816.json#/instructions/9",
-};
-pub const INS_GET_RESPONSE: crate::error::Rule = crate::error::Rule {
-    what: "GET RESPONSE",
-    path: "spec/apdu/iso7816.json#/instructions/8",
-};
-pub const INS_INTERNAL_AUTHENTICATE: crate::error::Rule = crate::error::Rule {
-    what: "INTERNAL AUTHENTICATE",
-    path: "spec/apdu/iso7816.json#/instructions/4",
-};
-pub const INS_PERFORM_SECURITY_OPERATION: crate::error::Rule = crate::error::Rule {
-    what: "PERFORM SECURITY OPERATION",
-    path: "spec/apdu/iso7816.json#/instructions/2",
-};
-pub const INS_READ_BINARY: crate::error::Rule = crate::error::Rule {
-    what: "READ BINARY",
-    path: "spec/apdu/iso7816.json#/instructions/6",
-};
-pub const INS_READ_RECORD: crate::error::Rule = crate::error::Rule {
-    what: "READ RECORD",
-    path: "spec/apdu/iso7816.json#/instructions/7",
-};
-pub const INS_SELECT: crate::error::Rule = crate::error::Rule {
-    what: "SELECT",
-    path: "spec/apdu/iso7816.json#/instructions/5",
-};
-pub const INS_VERIFY: crate::error::Rule = crate::error::Rule {
-    what: "VERIFY",
-    path: "spec/apdu/iso7816.json#/instructions/0",
-};
+pub const COMMON_CARD_RECORD: crate::error::Rule =
+    crate::error::Rule { what: "card record (record 1)", path: "spec/ef/common_ap.json#/files/2" };
+pub const COMMON_CARD_RECORD__CARD: crate::error::Rule =
+    crate::error::Rule { what: "01 (card)", path: "spec/ef/common_ap.json#/files/2/layout/0" };
+pub const COMMON_CARD_RECORD__EXPIRY_DATE: crate::error::Rule =
+    crate::error::Rule { what: "expiry_date", path: "spec/ef/common_ap.json#/files/2/layout/0/children/2" };
+pub const COMMON_CARD_RECORD__MUNICIPALITY_CODE: crate::error::Rule =
+    crate::error::Rule { what: "municipality_code", path: "spec/ef/common_ap.json#/files/2/layout/0/children/1" };
+pub const COMMON_CARD_RECORD__SERIAL: crate::error::Rule =
+    crate::error::Rule { what: "serial", path: "spec/ef/common_ap.json#/files/2/layout/0/children/0" };
+pub const COMMON_PIN: crate::error::Rule =
+    crate::error::Rule { what: "common AP PIN", path: "spec/ef/common_ap.json#/files/0" };
+pub const INS_CHANGE_REFERENCE_DATA: crate::error::Rule =
+    crate::error::Rule { what: "CHANGE REFERENCE DATA", path: "spec/apdu/iso7816.json#/instructions/1" };
+pub const INS_GET_CHALLENGE: crate::error::Rule =
+    crate::error::Rule { what: "GET CHALLENGE", path: "spec/apdu/iso7816.json#/instructions/3" };
+pub const INS_GET_DATA: crate::error::Rule =
+    crate::error::Rule { what: "GET DATA", path: "spec/apdu/iso7816.json#/instructions/9" };
+pub const INS_GET_RESPONSE: crate::error::Rule =
+    crate::error::Rule { what: "GET RESPONSE", path: "spec/apdu/iso7816.json#/instructions/8" };
+pub const INS_INTERNAL_AUTHENTICATE: crate::error::Rule =
+    crate::error::Rule { what: "INTERNAL AUTHENTICATE", path: "spec/apdu/iso7816.json#/instructions/4" };
+pub const INS_PERFORM_SECURITY_OPERATION: crate::error::Rule =
+    crate::error::Rule { what: "PERFORM SECURITY OPERATION", path: "spec/apdu/iso7816.json#/instructions/2" };
+pub const INS_READ_BINARY: crate::error::Rule =
+    crate::error::Rule { what: "READ BINARY", path: "spec/apdu/iso7816.json#/instructions/6" };
+pub const INS_READ_RECORD: crate::error::Rule =
+    crate::error::Rule { what: "READ RECORD", path: "spec/apdu/iso7816.json#/instructions/7" };
+pub const INS_SELECT: crate::error::Rule =
+    crate::error::Rule { what: "SELECT", path: "spec/apdu/iso7816.json#/instructions/5" };
+pub const INS_VERIFY: crate::error::Rule =
+    crate::error::Rule { what: "VERIFY", path: "spec/apdu/iso7816.json#/instructions/0" };
 pub const JPKI_AP_SIGNATURE: crate::error::Rule = crate::error::Rule {
     what: "COMPUTE DIGITAL SIGNATURE (AP's own key, no credential)",
     path: "spec/apdu/jpki.json#/commands/14",
 };
-pub const JPKI_AP_SIGNATURE__INPUT: crate::error::Rule = crate::error::Rule {
-    what: "input",
-    path: "spec/apdu/jpki.json#/commands/14/data/0",
-};
-pub const JPKI_AUTH_CA_CERT: crate::error::Rule = crate::error::Rule {
-    what: "authentication CA certificate",
-    path: "spec/ef/jpki_ap.json#/files/3",
-};
-pub const JPKI_AUTH_CA_CERT__CERTIFICATE: crate::error::Rule = crate::error::Rule {
-    what: "30 (certificate)",
-    path: "spec/ef/jpki_ap.json#/files/3/layout/0",
-};
-pub const JPKI_AUTH_CA_CERT__PADDING: crate::error::Rule = crate::error::Rule {
-    what: "padding of jpki.auth_ca_cert",
-    path: "spec/ef/jpki_ap.json#/files/3/padding",
-};
-pub const JPKI_AUTH_CERT: crate::error::Rule = crate::error::Rule {
-    what: "authentication certificate",
-    path: "spec/ef/jpki_ap.json#/files/2",
-};
-pub const JPKI_AUTH_CERT__CERTIFICATE: crate::error::Rule = crate::error::Rule {
-    what: "30 (certificate)",
-    path: "spec/ef/jpki_ap.json#/files/2/layout/0",
-};
-pub const JPKI_AUTH_CERT__PADDING: crate::error::Rule = crate::error::Rule {
-    what: "padding of jpki.auth_cert",
-    path: "spec/ef/jpki_ap.json#/files/2/padding",
-};
-pub const JPKI_AUTH_KEY: crate::error::Rule = crate::error::Rule {
-    what: "authentication private key (RSA-2048)",
-    path: "spec/ef/jpki_ap.json#/files/6",
-};
-pub const JPKI_AUTH_PIN: crate::error::Rule = crate::error::Rule {
-    what: "authentication PIN",
-    path: "spec/ef/jpki_ap.json#/files/7",
-};
-pub const JPKI_CERTIFICATE_STATUS: crate::error::Rule = crate::error::Rule {
-    what: "certificate availability",
-    path: "spec/ef/jpki_ap.json#/files/5",
-};
-pub const JPKI_CERTIFICATE_STATUS__AUTHENTICATION_CERTIFICATE: crate::error::Rule = crate::error::Rule {
-    what: "authentication_certificate",
-    path: "spec/ef/jpki_ap.json#/files/5/layout/1",
-};
-pub const JPKI_CERTIFICATE_STATUS__RESERVED: crate::error::Rule = crate::error::Rule {
-    what: "reserved",
-    path: "spec/ef/jpki_ap.json#/files/5/layout/2",
-};
-pub const JPKI_CERTIFICATE_STATUS__SIGNING_CERTIFICATE: crate::error::Rule = crate::error::Rule {
-    what: "signing_certificate",
-    path: "spec/ef/jpki_ap.json#/files/5/layout/0",
-};
-pub const JPKI_CHANGE_REFERENCE_DATA: crate::error::Rule = crate::error::Rule {
-    what: "CHANGE REFERENCE DATA",
-    path: "spec/apdu/jpki.json#/commands/4",
-};
-pub const JPKI_CHANGE_REFERENCE_DATA__NEW_PIN: crate::error::Rule = crate::error::Rule {
-    what: "new_pin",
-    path: "spec/apdu/jpki.json#/commands/4/data/0",
-};
+pub const JPKI_AP_SIGNATURE__INPUT: crate::error::Rule =
+    crate::error::Rule { what: "input", path: "spec/apdu/jpki.json#/commands/14/data/0" };
+pub const JPKI_AUTH_CA_CERT: crate::error::Rule =
+    crate::error::Rule { what: "authentication CA certificate", path: "spec/ef/jpki_ap.json#/files/3" };
+pub const JPKI_AUTH_CA_CERT__CERTIFICATE: crate::error::Rule =
+    crate::error::Rule { what: "30 (certificate)", path: "spec/ef/jpki_ap.json#/files/3/layout/0" };
+pub const JPKI_AUTH_CA_CERT__PADDING: crate::error::Rule =
+    crate::error::Rule { what: "padding of jpki.auth_ca_cert", path: "spec/ef/jpki_ap.json#/files/3/padding" };
+pub const JPKI_AUTH_CERT: crate::error::Rule =
+    crate::error::Rule { what: "authentication certificate", path: "spec/ef/jpki_ap.json#/files/2" };
+pub const JPKI_AUTH_CERT__CERTIFICATE: crate::error::Rule =
+    crate::error::Rule { what: "30 (certificate)", path: "spec/ef/jpki_ap.json#/files/2/layout/0" };
+pub const JPKI_AUTH_CERT__PADDING: crate::error::Rule =
+    crate::error::Rule { what: "padding of jpki.auth_cert", path: "spec/ef/jpki_ap.json#/files/2/padding" };
+pub const JPKI_AUTH_KEY: crate::error::Rule =
+    crate::error::Rule { what: "authentication private key (RSA-2048)", path: "spec/ef/jpki_ap.json#/files/6" };
+pub const JPKI_AUTH_PIN: crate::error::Rule =
+    crate::error::Rule { what: "authentication PIN", path: "spec/ef/jpki_ap.json#/files/7" };
+pub const JPKI_CERTIFICATE_STATUS: crate::error::Rule =
+    crate::error::Rule { what: "certificate availability", path: "spec/ef/jpki_ap.json#/files/5" };
+pub const JPKI_CERTIFICATE_STATUS__AUTHENTICATION_CERTIFICATE: crate::error::Rule =
+    crate::error::Rule { what: "authentication_certificate", path: "spec/ef/jpki_ap.json#/files/5/layout/1" };
+pub const JPKI_CERTIFICATE_STATUS__RESERVED: crate::error::Rule =
+    crate::error::Rule { what: "reserved", path: "spec/ef/jpki_ap.json#/files/5/layout/2" };
+pub const JPKI_CERTIFICATE_STATUS__SIGNING_CERTIFICATE: crate::error::Rule =
+    crate::error::Rule { what: "signing_certificate", path: "spec/ef/jpki_ap.json#/files/5/layout/0" };
+pub const JPKI_CHANGE_REFERENCE_DATA: crate::error::Rule =
+    crate::error::Rule { what: "CHANGE REFERENCE DATA", path: "spec/apdu/jpki.json#/commands/4" };
+pub const JPKI_CHANGE_REFERENCE_DATA__NEW_PIN: crate::error::Rule =
+    crate::error::Rule { what: "new_pin", path: "spec/apdu/jpki.json#/commands/4/data/0" };
 pub const JPKI_COMPUTE_SIGNATURE: crate::error::Rule = crate::error::Rule {
     what: "COMPUTE DIGITAL SIGNATURE (DigestInfo given)",
     path: "spec/apdu/jpki.json#/commands/8",
@@ -223,10 +132,8 @@ pub const JPKI_COMPUTE_SIGNATURE_PREHASHED: crate::error::Rule = crate::error::R
     what: "COMPUTE DIGITAL SIGNATURE (SHA-256 hash given, card builds DigestInfo)",
     path: "spec/apdu/jpki.json#/commands/10",
 };
-pub const JPKI_COMPUTE_SIGNATURE_PREHASHED__HASH: crate::error::Rule = crate::error::Rule {
-    what: "hash",
-    path: "spec/apdu/jpki.json#/commands/10/data/0",
-};
+pub const JPKI_COMPUTE_SIGNATURE_PREHASHED__HASH: crate::error::Rule =
+    crate::error::Rule { what: "hash", path: "spec/apdu/jpki.json#/commands/10/data/0" };
 pub const JPKI_COMPUTE_SIGNATURE_PSS: crate::error::Rule = crate::error::Rule {
     what: "COMPUTE DIGITAL SIGNATURE (card hashes, RSASSA-PSS)",
     path: "spec/apdu/jpki.json#/commands/13",
@@ -235,14 +142,10 @@ pub const JPKI_COMPUTE_SIGNATURE_PSS_PREHASHED: crate::error::Rule = crate::erro
     what: "COMPUTE DIGITAL SIGNATURE (SHA-256 hash given, RSASSA-PSS)",
     path: "spec/apdu/jpki.json#/commands/12",
 };
-pub const JPKI_COMPUTE_SIGNATURE_PSS_PREHASHED__HASH: crate::error::Rule = crate::error::Rule {
-    what: "hash",
-    path: "spec/apdu/jpki.json#/commands/12/data/0",
-};
-pub const JPKI_COMPUTE_SIGNATURE_PSS__MESSAGE: crate::error::Rule = crate::error::Rule {
-    what: "message",
-    path: "spec/apdu/jpki.json#/commands/13/data/0",
-};
+pub const JPKI_COMPUTE_SIGNATURE_PSS_PREHASHED__HASH: crate::error::Rule =
+    crate::error::Rule { what: "hash", path: "spec/apdu/jpki.json#/commands/12/data/0" };
+pub const JPKI_COMPUTE_SIGNATURE_PSS__MESSAGE: crate::error::Rule =
+    crate::error::Rule { what: "message", path: "spec/apdu/jpki.json#/commands/13/data/0" };
 pub const JPKI_COMPUTE_SIGNATURE_SHA256: crate::error::Rule = crate::error::Rule {
     what: "COMPUTE DIGITAL SIGNATURE (card hashes and builds DigestInfo)",
     path: "spec/apdu/jpki.json#/commands/11",
@@ -251,134 +154,112 @@ pub const JPKI_COMPUTE_SIGNATURE_SHA256_BARE: crate::error::Rule = crate::error:
     what: "COMPUTE DIGITAL SIGNATURE (card hashes, bare hash signed)",
     path: "spec/apdu/jpki.json#/commands/9",
 };
-pub const JPKI_COMPUTE_SIGNATURE_SHA256_BARE__MESSAGE: crate::error::Rule = crate::error::Rule {
-    what: "message",
-    path: "spec/apdu/jpki.json#/commands/9/data/0",
+pub const JPKI_COMPUTE_SIGNATURE_SHA256_BARE__MESSAGE: crate::error::Rule =
+    crate::error::Rule { what: "message", path: "spec/apdu/jpki.json#/commands/9/data/0" };
+pub const JPKI_COMPUTE_SIGNATURE_SHA256__MESSAGE: crate::error::Rule =
+    crate::error::Rule { what: "message", path: "spec/apdu/jpki.json#/commands/11/data/0" };
+pub const JPKI_COMPUTE_SIGNATURE__INPUT: crate::error::Rule =
+    crate::error::Rule { what: "input", path: "spec/apdu/jpki.json#/commands/8/data/0" };
+pub const JPKI_GET_CHALLENGE: crate::error::Rule =
+    crate::error::Rule { what: "GET CHALLENGE", path: "spec/apdu/jpki.json#/commands/15" };
+pub const JPKI_GET_DATA: crate::error::Rule =
+    crate::error::Rule { what: "GET DATA", path: "spec/apdu/jpki.json#/commands/17" };
+pub const JPKI_GET_RESPONSE: crate::error::Rule =
+    crate::error::Rule { what: "GET RESPONSE", path: "spec/apdu/jpki.json#/commands/16" };
+pub const JPKI_INTERNAL_AUTHENTICATE: crate::error::Rule =
+    crate::error::Rule { what: "INTERNAL AUTHENTICATE", path: "spec/apdu/jpki.json#/commands/18" };
+pub const JPKI_INTERNAL_AUTHENTICATE__CHALLENGE: crate::error::Rule =
+    crate::error::Rule { what: "challenge", path: "spec/apdu/jpki.json#/commands/18/data/0" };
+pub const JPKI_READ_BINARY: crate::error::Rule =
+    crate::error::Rule { what: "READ BINARY", path: "spec/apdu/jpki.json#/commands/5" };
+pub const JPKI_READ_BINARY_SFI: crate::error::Rule =
+    crate::error::Rule { what: "READ BINARY (short EF identifier)", path: "spec/apdu/jpki.json#/commands/6" };
+pub const JPKI_READ_RECORD: crate::error::Rule =
+    crate::error::Rule { what: "READ RECORD", path: "spec/apdu/jpki.json#/commands/7" };
+pub const JPKI_SELECT_DF: crate::error::Rule =
+    crate::error::Rule { what: "SELECT (by DF name)", path: "spec/apdu/jpki.json#/commands/0" };
+pub const JPKI_SELECT_DF__AID: crate::error::Rule =
+    crate::error::Rule { what: "aid", path: "spec/apdu/jpki.json#/commands/0/data/0" };
+pub const JPKI_SELECT_EF: crate::error::Rule =
+    crate::error::Rule { what: "SELECT (by EF identifier)", path: "spec/apdu/jpki.json#/commands/1" };
+pub const JPKI_SELECT_EF__FID: crate::error::Rule =
+    crate::error::Rule { what: "fid", path: "spec/apdu/jpki.json#/commands/1/data/0" };
+pub const JPKI_SIGN_CA_CERT: crate::error::Rule =
+    crate::error::Rule { what: "signing CA certificate", path: "spec/ef/jpki_ap.json#/files/1" };
+pub const JPKI_SIGN_CA_CERT__CERTIFICATE: crate::error::Rule =
+    crate::error::Rule { what: "30 (certificate)", path: "spec/ef/jpki_ap.json#/files/1/layout/0" };
+pub const JPKI_SIGN_CA_CERT__PADDING: crate::error::Rule =
+    crate::error::Rule { what: "padding of jpki.sign_ca_cert", path: "spec/ef/jpki_ap.json#/files/1/padding" };
+pub const JPKI_SIGN_CERT: crate::error::Rule =
+    crate::error::Rule { what: "signing certificate", path: "spec/ef/jpki_ap.json#/files/0" };
+pub const JPKI_SIGN_CERT__CERTIFICATE: crate::error::Rule =
+    crate::error::Rule { what: "30 (certificate)", path: "spec/ef/jpki_ap.json#/files/0/layout/0" };
+pub const JPKI_SIGN_CERT__PADDING: crate::error::Rule =
+    crate::error::Rule { what: "padding of jpki.sign_cert", path: "spec/ef/jpki_ap.json#/files/0/padding" };
+pub const JPKI_SIGN_KEY: crate::error::Rule =
+    crate::error::Rule { what: "signing private key (RSA-2048)", path: "spec/ef/jpki_ap.json#/files/8" };
+pub const JPKI_SIGN_PIN: crate::error::Rule =
+    crate::error::Rule { what: "signing password", path: "spec/ef/jpki_ap.json#/files/9" };
+pub const JPKI_TOKEN_INFO: crate::error::Rule =
+    crate::error::Rule { what: "token information", path: "spec/ef/jpki_ap.json#/files/4" };
+pub const JPKI_TOKEN_INFO__LABEL: crate::error::Rule =
+    crate::error::Rule { what: "label", path: "spec/ef/jpki_ap.json#/files/4/layout/0" };
+pub const JPKI_TOKEN_INFO__TOKEN_INFO_REST: crate::error::Rule =
+    crate::error::Rule { what: "token_info_rest", path: "spec/ef/jpki_ap.json#/files/4/layout/1" };
+pub const JPKI_VERIFY: crate::error::Rule =
+    crate::error::Rule { what: "VERIFY", path: "spec/apdu/jpki.json#/commands/2" };
+pub const JPKI_VERIFY_QUERY: crate::error::Rule =
+    crate::error::Rule { what: "VERIFY (retry counter query)", path: "spec/apdu/jpki.json#/commands/3" };
+pub const JPKI_VERIFY__PIN: crate::error::Rule =
+    crate::error::Rule { what: "pin", path: "spec/apdu/jpki.json#/commands/2/data/0" };
+pub const OID_HANKO_MAIN_CERTIFICATE_BINDING: crate::error::Rule = crate::error::Rule {
+    what: "sub-certificate binding to the main certificate (hanko project-defined)",
+    path: "spec/pki/profile.json#/oids/10",
 };
-pub const JPKI_COMPUTE_SIGNATURE_SHA256__MESSAGE: crate::error::Rule = crate::error::Rule {
-    what: "message",
-    path: "spec/apdu/jpki.json#/commands/11/data/0",
+pub const OID_HANKO_SUB_CERTIFICATE_POLICY: crate::error::Rule = crate::error::Rule {
+    what: "sub-certificate policy (hanko project-defined)",
+    path: "spec/pki/profile.json#/oids/9",
 };
-pub const JPKI_COMPUTE_SIGNATURE__INPUT: crate::error::Rule = crate::error::Rule {
-    what: "input",
-    path: "spec/apdu/jpki.json#/commands/8/data/0",
+pub const OID_JPKI_HOLDER_ADDRESS: crate::error::Rule =
+    crate::error::Rule { what: "holder address", path: "spec/pki/profile.json#/oids/4" };
+pub const OID_JPKI_HOLDER_ADDRESS_SUBSTITUTE: crate::error::Rule =
+    crate::error::Rule { what: "address substitute-character flags", path: "spec/pki/profile.json#/oids/5" };
+pub const OID_JPKI_HOLDER_BIRTH_DATE: crate::error::Rule =
+    crate::error::Rule { what: "holder birth date", path: "spec/pki/profile.json#/oids/3" };
+pub const OID_JPKI_HOLDER_NAME: crate::error::Rule =
+    crate::error::Rule { what: "holder name", path: "spec/pki/profile.json#/oids/0" };
+pub const OID_JPKI_HOLDER_NAME_SUBSTITUTE: crate::error::Rule =
+    crate::error::Rule { what: "name substitute-character flags", path: "spec/pki/profile.json#/oids/1" };
+pub const OID_JPKI_HOLDER_SEX: crate::error::Rule =
+    crate::error::Rule { what: "holder sex", path: "spec/pki/profile.json#/oids/2" };
+pub const OID_JPKI_POLICY_AUTH: crate::error::Rule =
+    crate::error::Rule { what: "authentication certificate policy (class 30)", path: "spec/pki/profile.json#/oids/7" };
+pub const OID_JPKI_POLICY_SIGN: crate::error::Rule =
+    crate::error::Rule { what: "signing certificate policy (class 20)", path: "spec/pki/profile.json#/oids/6" };
+pub const OID_JPKI_POLICY_SIGN_TEST: crate::error::Rule =
+    crate::error::Rule { what: "JPKI-TEST signing certificate policy", path: "spec/pki/profile.json#/oids/8" };
+pub const PROFILE_HANKO_SUB_AUTHENTICATION: crate::error::Rule = crate::error::Rule {
+    what: "sub certificate in the phone UICC (scheme 3, project-defined)",
+    path: "spec/pki/profile.json#/certificate_profiles/3",
 };
-pub const JPKI_GET_CHALLENGE: crate::error::Rule = crate::error::Rule {
-    what: "GET CHALLENGE",
-    path: "spec/apdu/jpki.json#/commands/15",
+pub const PROFILE_JPKI_AUTHENTICATION: crate::error::Rule = crate::error::Rule {
+    what: "user authentication certificate (利用者証明用電子証明書)",
+    path: "spec/pki/profile.json#/certificate_profiles/0",
 };
-pub const JPKI_GET_DATA: crate::error::Rule = crate::error::Rule {
-    what: "GET DATA",
-    path: "spec/apdu/jpki.json#/commands/17",
+pub const PROFILE_JPKI_CA: crate::error::Rule = crate::error::Rule {
+    what: "J-LIS root CA (authentication or signing)",
+    path: "spec/pki/profile.json#/certificate_profiles/2",
 };
-pub const JPKI_GET_RESPONSE: crate::error::Rule = crate::error::Rule {
-    what: "GET RESPONSE",
-    path: "spec/apdu/jpki.json#/commands/16",
+pub const PROFILE_JPKI_SIGNING: crate::error::Rule = crate::error::Rule {
+    what: "signing certificate (署名用電子証明書)",
+    path: "spec/pki/profile.json#/certificate_profiles/1",
 };
-pub const JPKI_INTERNAL_AUTHENTICATE: crate::error::Rule = crate::error::Rule {
-    what: "INTERNAL AUTHENTICATE",
-    path: "spec/apdu/jpki.json#/commands/18",
-};
-pub const JPKI_INTERNAL_AUTHENTICATE__CHALLENGE: crate::error::Rule = crate::error::Rule {
-    what: "challenge",
-    path: "spec/apdu/jpki.json#/commands/18/data/0",
-};
-pub const JPKI_READ_BINARY: crate::error::Rule = crate::error::Rule {
-    what: "READ BINARY",
-    path: "spec/apdu/jpki.json#/commands/5",
-};
-pub const JPKI_READ_BINARY_SFI: crate::error::Rule = crate::error::Rule {
-    what: "READ BINARY (short EF identifier)",
-    path: "spec/apdu/jpki.json#/commands/6",
-};
-pub const JPKI_READ_RECORD: crate::error::Rule = crate::error::Rule {
-    what: "READ RECORD",
-    path: "spec/apdu/jpki.json#/commands/7",
-};
-pub const JPKI_SELECT_DF: crate::error::Rule = crate::error::Rule {
-    what: "SELECT (by DF name)",
-    path: "spec/apdu/jpki.json#/commands/0",
-};
-pub const JPKI_SELECT_DF__AID: crate::error::Rule = crate::error::Rule {
-    what: "aid",
-    path: "spec/apdu/jpki.json#/commands/0/data/0",
-};
-pub const JPKI_SELECT_EF: crate::error::Rule = crate::error::Rule {
-    what: "SELECT (by EF identifier)",
-    path: "spec/apdu/jpki.json#/commands/1",
-};
-pub const JPKI_SELECT_EF__FID: crate::error::Rule = crate::error::Rule {
-    what: "fid",
-    path: "spec/apdu/jpki.json#/commands/1/data/0",
-};
-pub const JPKI_SIGN_CA_CERT: crate::error::Rule = crate::error::Rule {
-    what: "signing CA certificate",
-    path: "spec/ef/jpki_ap.json#/files/1",
-};
-pub const JPKI_SIGN_CA_CERT__CERTIFICATE: crate::error::Rule = crate::error::Rule {
-    what: "30 (certificate)",
-    path: "spec/ef/jpki_ap.json#/files/1/layout/0",
-};
-pub const JPKI_SIGN_CA_CERT__PADDING: crate::error::Rule = crate::error::Rule {
-    what: "padding of jpki.sign_ca_cert",
-    path: "spec/ef/jpki_ap.json#/files/1/padding",
-};
-pub const JPKI_SIGN_CERT: crate::error::Rule = crate::error::Rule {
-    what: "signing certificate",
-    path: "spec/ef/jpki_ap.json#/files/0",
-};
-pub const JPKI_SIGN_CERT__CERTIFICATE: crate::error::Rule = crate::error::Rule {
-    what: "30 (certificate)",
-    path: "spec/ef/jpki_ap.json#/files/0/layout/0",
-};
-pub const JPKI_SIGN_CERT__PADDING: crate::error::Rule = crate::error::Rule {
-    what: "padding of jpki.sign_cert",
-    path: "spec/ef/jpki_ap.json#/files/0/padding",
-};
-pub const JPKI_SIGN_KEY: crate::error::Rule = crate::error::Rule {
-    what: "signing private key (RSA-2048)",
-    path: "spec/ef/jpki_ap.json#/files/8",
-};
-pub const JPKI_SIGN_PIN: crate::error::Rule = crate::error::Rule {
-    what: "signing password",
-    path: "spec/ef/jpki_ap.json#/files/9",
-};
-pub const JPKI_TOKEN_INFO: crate::error::Rule = crate::error::Rule {
-    what: "token information",
-    path: "spec/ef/jpki_ap.json#/files/4",
-};
-pub const JPKI_TOKEN_INFO__LABEL: crate::error::Rule = crate::error::Rule {
-    what: "label",
-    path: "spec/ef/jpki_ap.json#/files/4/layout/0",
-};
-pub const JPKI_TOKEN_INFO__TOKEN_INFO_REST: crate::error::Rule = crate::error::Rule {
-    what: "token_info_rest",
-    path: "spec/ef/jpki_ap.json#/files/4/layout/1",
-};
-pub const JPKI_VERIFY: crate::error::Rule = crate::error::Rule {
-    what: "VERIFY",
-    path: "spec/apdu/jpki.json#/commands/2",
-};
-pub const JPKI_VERIFY_QUERY: crate::error::Rule = crate::error::Rule {
-    what: "VERIFY (retry counter query)",
-    path: "spec/apdu/jpki.json#/commands/3",
-};
-pub const JPKI_VERIFY__PIN: crate::error::Rule = crate::error::Rule {
-    what: "pin",
-    path: "spec/apdu/jpki.json#/commands/2/data/0",
-};
-pub const SURFACE_AGE: crate::error::Rule = crate::error::Rule {
-    what: "birth date with the card key and signature",
-    path: "spec/ef/surface_ap.json#/files/3",
-};
-pub const SURFACE_AGE__AGE: crate::error::Rule = crate::error::Rule {
-    what: "FF10 (age)",
-    path: "spec/ef/surface_ap.json#/files/3/layout/0",
-};
-pub const SURFACE_AGE__BIRTH_DATE: crate::error::Rule = crate::error::Rule {
-    what: "DF11 (birth_date)",
-    path: "spec/ef/surface_ap.json#/files/3/layout/0/children/0",
-};
+pub const SURFACE_AGE: crate::error::Rule =
+    crate::error::Rule { what: "birth date with the card key and signature", path: "spec/ef/surface_ap.json#/files/3" };
+pub const SURFACE_AGE__AGE: crate::error::Rule =
+    crate::error::Rule { what: "FF10 (age)", path: "spec/ef/surface_ap.json#/files/3/layout/0" };
+pub const SURFACE_AGE__BIRTH_DATE: crate::error::Rule =
+    crate::error::Rule { what: "DF11 (birth_date)", path: "spec/ef/surface_ap.json#/files/3/layout/0/children/0" };
 pub const SURFACE_AGE__MODULUS: crate::error::Rule = crate::error::Rule {
     what: "91 (modulus)",
     path: "spec/ef/surface_ap.json#/files/3/layout/0/children/1/children/1",
@@ -387,118 +268,72 @@ pub const SURFACE_AGE__PUBLIC_EXPONENT: crate::error::Rule = crate::error::Rule 
     what: "90 (public_exponent)",
     path: "spec/ef/surface_ap.json#/files/3/layout/0/children/1/children/0",
 };
-pub const SURFACE_AGE__PUBLIC_KEY: crate::error::Rule = crate::error::Rule {
-    what: "DF12 (public_key)",
-    path: "spec/ef/surface_ap.json#/files/3/layout/0/children/1",
-};
-pub const SURFACE_AGE__SIGNATURE: crate::error::Rule = crate::error::Rule {
-    what: "DF13 (signature)",
-    path: "spec/ef/surface_ap.json#/files/3/layout/0/children/2",
-};
-pub const SURFACE_AP_INFO: crate::error::Rule = crate::error::Rule {
-    what: "AP basic information",
-    path: "spec/ef/surface_ap.json#/files/5",
-};
-pub const SURFACE_AP_INFO__AP_ID: crate::error::Rule = crate::error::Rule {
-    what: "DF31 (ap_id)",
-    path: "spec/ef/surface_ap.json#/files/5/layout/0/children/0",
-};
-pub const SURFACE_AP_INFO__AP_INFO: crate::error::Rule = crate::error::Rule {
-    what: "FF30 (ap_info)",
-    path: "spec/ef/surface_ap.json#/files/5/layout/0",
-};
-pub const SURFACE_AP_INFO__KEY_ID: crate::error::Rule = crate::error::Rule {
-    what: "DF32 (key_id)",
-    path: "spec/ef/surface_ap.json#/files/5/layout/0/children/1",
-};
-pub const SURFACE_AP_INFO__KEY_INFO: crate::error::Rule = crate::error::Rule {
-    what: "DF35 (key_info)",
-    path: "spec/ef/surface_ap.json#/files/5/layout/0/children/4",
-};
+pub const SURFACE_AGE__PUBLIC_KEY: crate::error::Rule =
+    crate::error::Rule { what: "DF12 (public_key)", path: "spec/ef/surface_ap.json#/files/3/layout/0/children/1" };
+pub const SURFACE_AGE__SIGNATURE: crate::error::Rule =
+    crate::error::Rule { what: "DF13 (signature)", path: "spec/ef/surface_ap.json#/files/3/layout/0/children/2" };
+pub const SURFACE_AP_INFO: crate::error::Rule =
+    crate::error::Rule { what: "AP basic information", path: "spec/ef/surface_ap.json#/files/5" };
+pub const SURFACE_AP_INFO__AP_ID: crate::error::Rule =
+    crate::error::Rule { what: "DF31 (ap_id)", path: "spec/ef/surface_ap.json#/files/5/layout/0/children/0" };
+pub const SURFACE_AP_INFO__AP_INFO: crate::error::Rule =
+    crate::error::Rule { what: "FF30 (ap_info)", path: "spec/ef/surface_ap.json#/files/5/layout/0" };
+pub const SURFACE_AP_INFO__KEY_ID: crate::error::Rule =
+    crate::error::Rule { what: "DF32 (key_id)", path: "spec/ef/surface_ap.json#/files/5/layout/0/children/1" };
+pub const SURFACE_AP_INFO__KEY_INFO: crate::error::Rule =
+    crate::error::Rule { what: "DF35 (key_info)", path: "spec/ef/surface_ap.json#/files/5/layout/0/children/4" };
 pub const SURFACE_AP_INFO__MUNICIPALITY_CODE: crate::error::Rule = crate::error::Rule {
     what: "DF34 (municipality_code)",
     path: "spec/ef/surface_ap.json#/files/5/layout/0/children/3",
 };
-pub const SURFACE_AP_INFO__VERSION: crate::error::Rule = crate::error::Rule {
-    what: "DF33 (version)",
-    path: "spec/ef/surface_ap.json#/files/5/layout/0/children/2",
-};
+pub const SURFACE_AP_INFO__VERSION: crate::error::Rule =
+    crate::error::Rule { what: "DF33 (version)", path: "spec/ef/surface_ap.json#/files/5/layout/0/children/2" };
 pub const SURFACE_BIRTH_KEY: crate::error::Rule = crate::error::Rule {
     what: "birth-date key (生年月日, YYMMDD in the Japanese era)",
     path: "spec/ef/surface_ap.json#/files/0",
 };
-pub const SURFACE_CARD_FACE: crate::error::Rule = crate::error::Rule {
-    what: "card face (券面)",
-    path: "spec/ef/surface_ap.json#/files/4",
-};
-pub const SURFACE_CARD_FACE__ADDRESS_IMAGE: crate::error::Rule = crate::error::Rule {
-    what: "DF26 (address_image)",
-    path: "spec/ef/surface_ap.json#/files/4/layout/0/children/5",
-};
-pub const SURFACE_CARD_FACE__BIRTH_DATE: crate::error::Rule = crate::error::Rule {
-    what: "DF22 (birth_date)",
-    path: "spec/ef/surface_ap.json#/files/4/layout/0/children/1",
-};
-pub const SURFACE_CARD_FACE__CARD_FACE: crate::error::Rule = crate::error::Rule {
-    what: "FF20 (card_face)",
-    path: "spec/ef/surface_ap.json#/files/4/layout/0",
-};
-pub const SURFACE_CARD_FACE__EXPIRY_DATE: crate::error::Rule = crate::error::Rule {
-    what: "DF29 (expiry_date)",
-    path: "spec/ef/surface_ap.json#/files/4/layout/0/children/8",
-};
+pub const SURFACE_CARD_FACE: crate::error::Rule =
+    crate::error::Rule { what: "card face (券面)", path: "spec/ef/surface_ap.json#/files/4" };
+pub const SURFACE_CARD_FACE__ADDRESS_IMAGE: crate::error::Rule =
+    crate::error::Rule { what: "DF26 (address_image)", path: "spec/ef/surface_ap.json#/files/4/layout/0/children/5" };
+pub const SURFACE_CARD_FACE__BIRTH_DATE: crate::error::Rule =
+    crate::error::Rule { what: "DF22 (birth_date)", path: "spec/ef/surface_ap.json#/files/4/layout/0/children/1" };
+pub const SURFACE_CARD_FACE__CARD_FACE: crate::error::Rule =
+    crate::error::Rule { what: "FF20 (card_face)", path: "spec/ef/surface_ap.json#/files/4/layout/0" };
+pub const SURFACE_CARD_FACE__EXPIRY_DATE: crate::error::Rule =
+    crate::error::Rule { what: "DF29 (expiry_date)", path: "spec/ef/surface_ap.json#/files/4/layout/0/children/8" };
 pub const SURFACE_CARD_FACE__MODULUS: crate::error::Rule = crate::error::Rule {
     what: "91 (modulus)",
     path: "spec/ef/surface_ap.json#/files/4/layout/0/children/3/children/1",
 };
-pub const SURFACE_CARD_FACE__NAME_IMAGE: crate::error::Rule = crate::error::Rule {
-    what: "DF25 (name_image)",
-    path: "spec/ef/surface_ap.json#/files/4/layout/0/children/4",
-};
-pub const SURFACE_CARD_FACE__OFFSETS: crate::error::Rule = crate::error::Rule {
-    what: "DF21 (offsets)",
-    path: "spec/ef/surface_ap.json#/files/4/layout/0/children/0",
-};
-pub const SURFACE_CARD_FACE__PADDING: crate::error::Rule = crate::error::Rule {
-    what: "padding of surface.card_face",
-    path: "spec/ef/surface_ap.json#/files/4/padding",
-};
-pub const SURFACE_CARD_FACE__PHOTO: crate::error::Rule = crate::error::Rule {
-    what: "DF27 (photo)",
-    path: "spec/ef/surface_ap.json#/files/4/layout/0/children/6",
-};
+pub const SURFACE_CARD_FACE__NAME_IMAGE: crate::error::Rule =
+    crate::error::Rule { what: "DF25 (name_image)", path: "spec/ef/surface_ap.json#/files/4/layout/0/children/4" };
+pub const SURFACE_CARD_FACE__OFFSETS: crate::error::Rule =
+    crate::error::Rule { what: "DF21 (offsets)", path: "spec/ef/surface_ap.json#/files/4/layout/0/children/0" };
+pub const SURFACE_CARD_FACE__PADDING: crate::error::Rule =
+    crate::error::Rule { what: "padding of surface.card_face", path: "spec/ef/surface_ap.json#/files/4/padding" };
+pub const SURFACE_CARD_FACE__PHOTO: crate::error::Rule =
+    crate::error::Rule { what: "DF27 (photo)", path: "spec/ef/surface_ap.json#/files/4/layout/0/children/6" };
 pub const SURFACE_CARD_FACE__PUBLIC_EXPONENT: crate::error::Rule = crate::error::Rule {
     what: "90 (public_exponent)",
     path: "spec/ef/surface_ap.json#/files/4/layout/0/children/3/children/0",
 };
-pub const SURFACE_CARD_FACE__PUBLIC_KEY: crate::error::Rule = crate::error::Rule {
-    what: "DF24 (public_key)",
-    path: "spec/ef/surface_ap.json#/files/4/layout/0/children/3",
-};
+pub const SURFACE_CARD_FACE__PUBLIC_KEY: crate::error::Rule =
+    crate::error::Rule { what: "DF24 (public_key)", path: "spec/ef/surface_ap.json#/files/4/layout/0/children/3" };
 pub const SURFACE_CARD_FACE__SECURITY_CODE_IMAGE: crate::error::Rule = crate::error::Rule {
     what: "DF2A (security_code_image)",
     path: "spec/ef/surface_ap.json#/files/4/layout/0/children/9",
 };
-pub const SURFACE_CARD_FACE__SEX: crate::error::Rule = crate::error::Rule {
-    what: "DF23 (sex)",
-    path: "spec/ef/surface_ap.json#/files/4/layout/0/children/2",
-};
-pub const SURFACE_CARD_FACE__SIGNATURE: crate::error::Rule = crate::error::Rule {
-    what: "DF28 (signature)",
-    path: "spec/ef/surface_ap.json#/files/4/layout/0/children/7",
-};
-pub const SURFACE_CV_CERTIFICATE: crate::error::Rule = crate::error::Rule {
-    what: "card-verifiable certificate of the AP key",
-    path: "spec/ef/surface_ap.json#/files/6",
-};
-pub const SURFACE_CV_CERTIFICATE__CONTENT: crate::error::Rule = crate::error::Rule {
-    what: "5F4E (content)",
-    path: "spec/ef/surface_ap.json#/files/6/layout/0/children/0",
-};
-pub const SURFACE_CV_CERTIFICATE__CV_CERTIFICATE: crate::error::Rule = crate::error::Rule {
-    what: "7F21 (cv_certificate)",
-    path: "spec/ef/surface_ap.json#/files/6/layout/0",
-};
+pub const SURFACE_CARD_FACE__SEX: crate::error::Rule =
+    crate::error::Rule { what: "DF23 (sex)", path: "spec/ef/surface_ap.json#/files/4/layout/0/children/2" };
+pub const SURFACE_CARD_FACE__SIGNATURE: crate::error::Rule =
+    crate::error::Rule { what: "DF28 (signature)", path: "spec/ef/surface_ap.json#/files/4/layout/0/children/7" };
+pub const SURFACE_CV_CERTIFICATE: crate::error::Rule =
+    crate::error::Rule { what: "card-verifiable certificate of the AP key", path: "spec/ef/surface_ap.json#/files/6" };
+pub const SURFACE_CV_CERTIFICATE__CONTENT: crate::error::Rule =
+    crate::error::Rule { what: "5F4E (content)", path: "spec/ef/surface_ap.json#/files/6/layout/0/children/0" };
+pub const SURFACE_CV_CERTIFICATE__CV_CERTIFICATE: crate::error::Rule =
+    crate::error::Rule { what: "7F21 (cv_certificate)", path: "spec/ef/surface_ap.json#/files/6/layout/0" };
 pub const SURFACE_CV_CERTIFICATE__ISSUER_KEY_ID: crate::error::Rule = crate::error::Rule {
     what: "issuer_key_id",
     path: "spec/ef/surface_ap.json#/files/6/layout/0/children/0/children/0",
@@ -511,370 +346,197 @@ pub const SURFACE_CV_CERTIFICATE__PUBLIC_EXPONENT: crate::error::Rule = crate::e
     what: "90 (public_exponent)",
     path: "spec/ef/surface_ap.json#/files/6/layout/0/children/0/children/2",
 };
-pub const SURFACE_CV_CERTIFICATE__SIGNATURE: crate::error::Rule = crate::error::Rule {
-    what: "5F37 (signature)",
-    path: "spec/ef/surface_ap.json#/files/6/layout/0/children/1",
-};
+pub const SURFACE_CV_CERTIFICATE__SIGNATURE: crate::error::Rule =
+    crate::error::Rule { what: "5F37 (signature)", path: "spec/ef/surface_ap.json#/files/6/layout/0/children/1" };
 pub const SURFACE_CV_CERTIFICATE__SUBJECT_KEY_ID: crate::error::Rule = crate::error::Rule {
     what: "subject_key_id",
     path: "spec/ef/surface_ap.json#/files/6/layout/0/children/0/children/1",
 };
-pub const SURFACE_MY_NUMBER_IMAGE: crate::error::Rule = crate::error::Rule {
-    what: "My Number image",
-    path: "spec/ef/surface_ap.json#/files/7",
-};
-pub const SURFACE_MY_NUMBER_IMAGE__IMAGE: crate::error::Rule = crate::error::Rule {
-    what: "DF41 (image)",
-    path: "spec/ef/surface_ap.json#/files/7/layout/0/children/0",
-};
+pub const SURFACE_MY_NUMBER_IMAGE: crate::error::Rule =
+    crate::error::Rule { what: "My Number image", path: "spec/ef/surface_ap.json#/files/7" };
+pub const SURFACE_MY_NUMBER_IMAGE__IMAGE: crate::error::Rule =
+    crate::error::Rule { what: "DF41 (image)", path: "spec/ef/surface_ap.json#/files/7/layout/0/children/0" };
 pub const SURFACE_MY_NUMBER_IMAGE__MODULUS: crate::error::Rule = crate::error::Rule {
     what: "91 (modulus)",
     path: "spec/ef/surface_ap.json#/files/7/layout/0/children/1/children/1",
 };
-pub const SURFACE_MY_NUMBER_IMAGE__MY_NUMBER_IMAGE: crate::error::Rule = crate::error::Rule {
-    what: "FF40 (my_number_image)",
-    path: "spec/ef/surface_ap.json#/files/7/layout/0",
-};
+pub const SURFACE_MY_NUMBER_IMAGE__MY_NUMBER_IMAGE: crate::error::Rule =
+    crate::error::Rule { what: "FF40 (my_number_image)", path: "spec/ef/surface_ap.json#/files/7/layout/0" };
 pub const SURFACE_MY_NUMBER_IMAGE__PUBLIC_EXPONENT: crate::error::Rule = crate::error::Rule {
     what: "90 (public_exponent)",
     path: "spec/ef/surface_ap.json#/files/7/layout/0/children/1/children/0",
 };
-pub const SURFACE_MY_NUMBER_IMAGE__PUBLIC_KEY: crate::error::Rule = crate::error::Rule {
-    what: "DF42 (public_key)",
-    path: "spec/ef/surface_ap.json#/files/7/layout/0/children/1",
-};
-pub const SURFACE_MY_NUMBER_IMAGE__SIGNATURE: crate::error::Rule = crate::error::Rule {
-    what: "DF43 (signature)",
-    path: "spec/ef/surface_ap.json#/files/7/layout/0/children/2",
-};
-pub const SURFACE_NUMBER_A: crate::error::Rule = crate::error::Rule {
-    what: "照合番号A (the My Number)",
-    path: "spec/ef/surface_ap.json#/files/2",
-};
-pub const SURFACE_NUMBER_B: crate::error::Rule = crate::error::Rule {
-    what: "照合番号B",
-    path: "spec/ef/surface_ap.json#/files/1",
-};
-pub const SW_AUTHENTICATION_METHOD_BLOCKED: crate::error::Rule = crate::error::Rule {
-    what: "authentication method blocked",
-    path: "spec/apdu/iso7816.json#/status_words/13",
-};
-pub const SW_CHANNEL_NOT_SUPPORTED: crate::error::Rule = crate::error::Rule {
-    what: "logical channel not supported",
-    path: "spec/apdu/iso7816.json#/status_words/9",
-};
-pub const SW_CLA_FUNCTION_NOT_SUPPORTED: crate::error::Rule = crate::error::Rule {
-    what: "function in CLA not supported",
-    path: "spec/apdu/iso7816.json#/status_words/8",
-};
-pub const SW_CLA_NOT_SUPPORTED: crate::error::Rule = crate::error::Rule {
-    what: "CLA not supported",
-    path: "spec/apdu/iso7816.json#/status_words/28",
-};
+pub const SURFACE_MY_NUMBER_IMAGE__PUBLIC_KEY: crate::error::Rule =
+    crate::error::Rule { what: "DF42 (public_key)", path: "spec/ef/surface_ap.json#/files/7/layout/0/children/1" };
+pub const SURFACE_MY_NUMBER_IMAGE__SIGNATURE: crate::error::Rule =
+    crate::error::Rule { what: "DF43 (signature)", path: "spec/ef/surface_ap.json#/files/7/layout/0/children/2" };
+pub const SURFACE_NUMBER_A: crate::error::Rule =
+    crate::error::Rule { what: "照合番号A (the My Number)", path: "spec/ef/surface_ap.json#/files/2" };
+pub const SURFACE_NUMBER_B: crate::error::Rule =
+    crate::error::Rule { what: "照合番号B", path: "spec/ef/surface_ap.json#/files/1" };
+pub const SW_AUTHENTICATION_METHOD_BLOCKED: crate::error::Rule =
+    crate::error::Rule { what: "authentication method blocked", path: "spec/apdu/iso7816.json#/status_words/13" };
+pub const SW_CHANNEL_NOT_SUPPORTED: crate::error::Rule =
+    crate::error::Rule { what: "logical channel not supported", path: "spec/apdu/iso7816.json#/status_words/9" };
+pub const SW_CLA_FUNCTION_NOT_SUPPORTED: crate::error::Rule =
+    crate::error::Rule { what: "function in CLA not supported", path: "spec/apdu/iso7816.json#/status_words/8" };
+pub const SW_CLA_NOT_SUPPORTED: crate::error::Rule =
+    crate::error::Rule { what: "CLA not supported", path: "spec/apdu/iso7816.json#/status_words/28" };
 pub const SW_COMMAND_INCOMPATIBLE: crate::error::Rule = crate::error::Rule {
     what: "command incompatible with file structure",
     path: "spec/apdu/iso7816.json#/status_words/11",
 };
-pub const SW_CONDITIONS_NOT_SATISFIED: crate::error::Rule = crate::error::Rule {
-    what: "conditions of use not satisfied",
-    path: "spec/apdu/iso7816.json#/status_words/15",
-};
-pub const SW_EOF_BEFORE_LE: crate::error::Rule = crate::error::Rule {
-    what: "end of file before Le bytes",
-    path: "spec/apdu/iso7816.json#/status_words/2",
-};
-pub const SW_FILE_NOT_FOUND: crate::error::Rule = crate::error::Rule {
-    what: "file or application not found",
-    path: "spec/apdu/iso7816.json#/status_words/19",
-};
-pub const SW_FUNCTION_NOT_SUPPORTED: crate::error::Rule = crate::error::Rule {
-    what: "function not supported",
-    path: "spec/apdu/iso7816.json#/status_words/18",
-};
-pub const SW_INCORRECT_DATA: crate::error::Rule = crate::error::Rule {
-    what: "incorrect data",
-    path: "spec/apdu/iso7816.json#/status_words/17",
-};
-pub const SW_INCORRECT_P1P2: crate::error::Rule = crate::error::Rule {
-    what: "incorrect P1-P2",
-    path: "spec/apdu/iso7816.json#/status_words/22",
-};
-pub const SW_INS_NOT_SUPPORTED: crate::error::Rule = crate::error::Rule {
-    what: "INS not supported",
-    path: "spec/apdu/iso7816.json#/status_words/27",
-};
-pub const SW_MEMORY_FAILURE: crate::error::Rule = crate::error::Rule {
-    what: "memory failure",
-    path: "spec/apdu/iso7816.json#/status_words/6",
-};
-pub const SW_MORE_DATA: crate::error::Rule = crate::error::Rule {
-    what: "more data available",
-    path: "spec/apdu/iso7816.json#/status_words/1",
-};
-pub const SW_NC_INCONSISTENT_WITH_P1P2: crate::error::Rule = crate::error::Rule {
-    what: "Nc inconsistent with P1-P2",
-    path: "spec/apdu/iso7816.json#/status_words/23",
-};
-pub const SW_NOT_ENOUGH_MEMORY: crate::error::Rule = crate::error::Rule {
-    what: "not enough memory",
-    path: "spec/apdu/iso7816.json#/status_words/21",
-};
-pub const SW_NO_CURRENT_EF: crate::error::Rule = crate::error::Rule {
-    what: "command not allowed (no current EF)",
-    path: "spec/apdu/iso7816.json#/status_words/16",
-};
-pub const SW_NO_PRECISE_DIAGNOSIS: crate::error::Rule = crate::error::Rule {
-    what: "no precise diagnosis",
-    path: "spec/apdu/iso7816.json#/status_words/29",
-};
-pub const SW_RECORD_NOT_FOUND: crate::error::Rule = crate::error::Rule {
-    what: "record not found",
-    path: "spec/apdu/iso7816.json#/status_words/20",
-};
-pub const SW_REFERENCE_DATA_NOT_FOUND: crate::error::Rule = crate::error::Rule {
-    what: "referenced data not found",
-    path: "spec/apdu/iso7816.json#/status_words/24",
-};
-pub const SW_REFERENCE_DATA_NOT_USABLE: crate::error::Rule = crate::error::Rule {
-    what: "reference data not usable",
-    path: "spec/apdu/iso7816.json#/status_words/14",
-};
-pub const SW_SECURE_MESSAGING_NOT_SUPPORTED: crate::error::Rule = crate::error::Rule {
-    what: "secure messaging not supported",
-    path: "spec/apdu/iso7816.json#/status_words/10",
-};
-pub const SW_SECURITY_STATUS_NOT_SATISFIED: crate::error::Rule = crate::error::Rule {
-    what: "security status not satisfied",
-    path: "spec/apdu/iso7816.json#/status_words/12",
-};
-pub const SW_SELECTED_FILE_INVALIDATED: crate::error::Rule = crate::error::Rule {
-    what: "selected file deactivated",
-    path: "spec/apdu/iso7816.json#/status_words/3",
-};
-pub const SW_SUCCESS: crate::error::Rule = crate::error::Rule {
-    what: "success",
-    path: "spec/apdu/iso7816.json#/status_words/0",
-};
-pub const SW_TRIES_LEFT: crate::error::Rule = crate::error::Rule {
-    what: "tries left",
-    path: "spec/apdu/iso7816.json#/status_words/5",
-};
-pub const SW_VERIFICATION_FAILED: crate::error::Rule = crate::error::Rule {
-    what: "verification failed",
-    path: "spec/apdu/iso7816.json#/status_words/4",
-};
-pub const SW_WRONG_LE: crate::error::Rule = crate::error::Rule {
-    what: "wrong Le",
-    path: "spec/apdu/iso7816.json#/status_words/26",
-};
-pub const SW_WRONG_LENGTH: crate::error::Rule = crate::error::Rule {
-    what: "wrong length",
-    path: "spec/apdu/iso7816.json#/status_words/7",
-};
-pub const SW_WRONG_P1P2: crate::error::Rule = crate::error::Rule {
-    what: "wrong P1-P2",
-    path: "spec/apdu/iso7816.json#/status_words/25",
-};
-pub const TAG_APPLICATION_IDENTIFIER: crate::error::Rule = crate::error::Rule {
-    what: "application identifier (AID)",
-    path: "spec/tlv/tlv.json#/tags/0",
-};
-pub const TAG_APPLICATION_LABEL: crate::error::Rule = crate::error::Rule {
-    what: "application label",
-    path: "spec/tlv/tlv.json#/tags/1",
-};
-pub const TAG_APPLICATION_TEMPLATE: crate::error::Rule = crate::error::Rule {
-    what: "application template",
-    path: "spec/tlv/tlv.json#/tags/2",
-};
-pub const TAG_ATR_WITHOUT_TS: crate::error::Rule = crate::error::Rule {
-    what: "answer to reset without TS",
-    path: "spec/tlv/tlv.json#/tags/17",
-};
-pub const TAG_CERTIFICATE_CONTENT: crate::error::Rule = crate::error::Rule {
-    what: "certificate content template",
-    path: "spec/tlv/tlv.json#/tags/14",
-};
-pub const TAG_CV_CERTIFICATE: crate::error::Rule = crate::error::Rule {
-    what: "card-verifiable certificate",
-    path: "spec/tlv/tlv.json#/tags/13",
-};
-pub const TAG_DF_NAME: crate::error::Rule = crate::error::Rule {
-    what: "DF name",
-    path: "spec/tlv/tlv.json#/tags/6",
-};
-pub const TAG_DISCRETIONARY_DATA: crate::error::Rule = crate::error::Rule {
-    what: "discretionary data",
-    path: "spec/tlv/tlv.json#/tags/18",
-};
-pub const TAG_DISCRETIONARY_TEMPLATE: crate::error::Rule = crate::error::Rule {
-    what: "discretionary data template",
-    path: "spec/tlv/tlv.json#/tags/19",
-};
-pub const TAG_FCI_TEMPLATE: crate::error::Rule = crate::error::Rule {
-    what: "file control information",
-    path: "spec/tlv/tlv.json#/tags/5",
-};
-pub const TAG_FCP_TEMPLATE: crate::error::Rule = crate::error::Rule {
-    what: "file control parameters",
-    path: "spec/tlv/tlv.json#/tags/3",
-};
-pub const TAG_FILE_DESCRIPTOR: crate::error::Rule = crate::error::Rule {
-    what: "file descriptor",
-    path: "spec/tlv/tlv.json#/tags/9",
-};
-pub const TAG_FILE_IDENTIFIER: crate::error::Rule = crate::error::Rule {
-    what: "file identifier",
-    path: "spec/tlv/tlv.json#/tags/7",
-};
-pub const TAG_FILE_SIZE: crate::error::Rule = crate::error::Rule {
-    what: "number of data bytes in the file",
-    path: "spec/tlv/tlv.json#/tags/8",
-};
-pub const TAG_FMD_TEMPLATE: crate::error::Rule = crate::error::Rule {
-    what: "file management data",
-    path: "spec/tlv/tlv.json#/tags/4",
-};
-pub const TAG_HISTORICAL_BYTES: crate::error::Rule = crate::error::Rule {
-    what: "historical bytes",
-    path: "spec/tlv/tlv.json#/tags/16",
-};
-pub const TAG_PROPRIETARY_INFORMATION: crate::error::Rule = crate::error::Rule {
-    what: "proprietary information",
-    path: "spec/tlv/tlv.json#/tags/10",
-};
-pub const TAG_RSA_MODULUS: crate::error::Rule = crate::error::Rule {
-    what: "RSA modulus",
-    path: "spec/tlv/tlv.json#/tags/12",
-};
-pub const TAG_RSA_PUBLIC_EXPONENT: crate::error::Rule = crate::error::Rule {
-    what: "RSA public exponent",
-    path: "spec/tlv/tlv.json#/tags/11",
-};
-pub const TAG_SIGNATURE: crate::error::Rule = crate::error::Rule {
-    what: "signature (static internal authentication)",
-    path: "spec/tlv/tlv.json#/tags/15",
-};
-pub const TEXT_AP_INFO: crate::error::Rule = crate::error::Rule {
-    what: "AP basic information",
-    path: "spec/ef/text_ap.json#/files/8",
-};
-pub const TEXT_AP_INFO__AP_ID: crate::error::Rule = crate::error::Rule {
-    what: "DF41 (ap_id)",
-    path: "spec/ef/text_ap.json#/files/8/layout/0/children/0",
-};
-pub const TEXT_AP_INFO__AP_INFO: crate::error::Rule = crate::error::Rule {
-    what: "FF40 (ap_info)",
-    path: "spec/ef/text_ap.json#/files/8/layout/0",
-};
-pub const TEXT_AP_INFO__KEY_ID: crate::error::Rule = crate::error::Rule {
-    what: "DF42 (key_id)",
-    path: "spec/ef/text_ap.json#/files/8/layout/0/children/1",
-};
-pub const TEXT_AP_INFO__RESERVED: crate::error::Rule = crate::error::Rule {
-    what: "DF43 (reserved)",
-    path: "spec/ef/text_ap.json#/files/8/layout/0/children/2",
-};
-pub const TEXT_BASIC_FOUR: crate::error::Rule = crate::error::Rule {
-    what: "basic four items (基本4情報)",
-    path: "spec/ef/text_ap.json#/files/5",
-};
-pub const TEXT_BASIC_FOUR__ADDRESS: crate::error::Rule = crate::error::Rule {
-    what: "DF23 (address)",
-    path: "spec/ef/text_ap.json#/files/5/layout/0/children/2",
-};
-pub const TEXT_BASIC_FOUR__ATTRIBUTES: crate::error::Rule = crate::error::Rule {
-    what: "FF20 (attributes)",
-    path: "spec/ef/text_ap.json#/files/5/layout/0",
-};
-pub const TEXT_BASIC_FOUR__BIRTH_DATE: crate::error::Rule = crate::error::Rule {
-    what: "DF24 (birth_date)",
-    path: "spec/ef/text_ap.json#/files/5/layout/0/children/3",
-};
-pub const TEXT_BASIC_FOUR__NAME: crate::error::Rule = crate::error::Rule {
-    what: "DF22 (name)",
-    path: "spec/ef/text_ap.json#/files/5/layout/0/children/1",
-};
-pub const TEXT_BASIC_FOUR__OFFSETS: crate::error::Rule = crate::error::Rule {
-    what: "DF21 (offsets)",
-    path: "spec/ef/text_ap.json#/files/5/layout/0/children/0",
-};
-pub const TEXT_BASIC_FOUR__PADDING: crate::error::Rule = crate::error::Rule {
-    what: "padding of text.basic_four",
-    path: "spec/ef/text_ap.json#/files/5/padding",
-};
-pub const TEXT_BASIC_FOUR__SEX: crate::error::Rule = crate::error::Rule {
-    what: "DF25 (sex)",
-    path: "spec/ef/text_ap.json#/files/5/layout/0/children/4",
-};
-pub const TEXT_CV_CERTIFICATE: crate::error::Rule = crate::error::Rule {
-    what: "card-verifiable certificate of the AP key",
-    path: "spec/ef/text_ap.json#/files/7",
-};
-pub const TEXT_CV_CERTIFICATE__CONTENT: crate::error::Rule = crate::error::Rule {
-    what: "5F4E (content)",
-    path: "spec/ef/text_ap.json#/files/7/layout/0/children/0",
-};
-pub const TEXT_CV_CERTIFICATE__CV_CERTIFICATE: crate::error::Rule = crate::error::Rule {
-    what: "7F21 (cv_certificate)",
-    path: "spec/ef/text_ap.json#/files/7/layout/0",
-};
-pub const TEXT_CV_CERTIFICATE__ISSUER_KEY_ID: crate::error::Rule = crate::error::Rule {
-    what: "issuer_key_id",
-    path: "spec/ef/text_ap.json#/files/7/layout/0/children/0/children/0",
-};
-pub const TEXT_CV_CERTIFICATE__MODULUS: crate::error::Rule = crate::error::Rule {
-    what: "91 (modulus)",
-    path: "spec/ef/text_ap.json#/files/7/layout/0/children/0/children/3",
-};
+pub const SW_CONDITIONS_NOT_SATISFIED: crate::error::Rule =
+    crate::error::Rule { what: "conditions of use not satisfied", path: "spec/apdu/iso7816.json#/status_words/15" };
+pub const SW_EOF_BEFORE_LE: crate::error::Rule =
+    crate::error::Rule { what: "end of file before Le bytes", path: "spec/apdu/iso7816.json#/status_words/2" };
+pub const SW_FILE_NOT_FOUND: crate::error::Rule =
+    crate::error::Rule { what: "file or application not found", path: "spec/apdu/iso7816.json#/status_words/19" };
+pub const SW_FUNCTION_NOT_SUPPORTED: crate::error::Rule =
+    crate::error::Rule { what: "function not supported", path: "spec/apdu/iso7816.json#/status_words/18" };
+pub const SW_INCORRECT_DATA: crate::error::Rule =
+    crate::error::Rule { what: "incorrect data", path: "spec/apdu/iso7816.json#/status_words/17" };
+pub const SW_INCORRECT_P1P2: crate::error::Rule =
+    crate::error::Rule { what: "incorrect P1-P2", path: "spec/apdu/iso7816.json#/status_words/22" };
+pub const SW_INS_NOT_SUPPORTED: crate::error::Rule =
+    crate::error::Rule { what: "INS not supported", path: "spec/apdu/iso7816.json#/status_words/27" };
+pub const SW_MEMORY_FAILURE: crate::error::Rule =
+    crate::error::Rule { what: "memory failure", path: "spec/apdu/iso7816.json#/status_words/6" };
+pub const SW_MORE_DATA: crate::error::Rule =
+    crate::error::Rule { what: "more data available", path: "spec/apdu/iso7816.json#/status_words/1" };
+pub const SW_NC_INCONSISTENT_WITH_P1P2: crate::error::Rule =
+    crate::error::Rule { what: "Nc inconsistent with P1-P2", path: "spec/apdu/iso7816.json#/status_words/23" };
+pub const SW_NOT_ENOUGH_MEMORY: crate::error::Rule =
+    crate::error::Rule { what: "not enough memory", path: "spec/apdu/iso7816.json#/status_words/21" };
+pub const SW_NO_CURRENT_EF: crate::error::Rule =
+    crate::error::Rule { what: "command not allowed (no current EF)", path: "spec/apdu/iso7816.json#/status_words/16" };
+pub const SW_NO_PRECISE_DIAGNOSIS: crate::error::Rule =
+    crate::error::Rule { what: "no precise diagnosis", path: "spec/apdu/iso7816.json#/status_words/29" };
+pub const SW_RECORD_NOT_FOUND: crate::error::Rule =
+    crate::error::Rule { what: "record not found", path: "spec/apdu/iso7816.json#/status_words/20" };
+pub const SW_REFERENCE_DATA_NOT_FOUND: crate::error::Rule =
+    crate::error::Rule { what: "referenced data not found", path: "spec/apdu/iso7816.json#/status_words/24" };
+pub const SW_REFERENCE_DATA_NOT_USABLE: crate::error::Rule =
+    crate::error::Rule { what: "reference data not usable", path: "spec/apdu/iso7816.json#/status_words/14" };
+pub const SW_SECURE_MESSAGING_NOT_SUPPORTED: crate::error::Rule =
+    crate::error::Rule { what: "secure messaging not supported", path: "spec/apdu/iso7816.json#/status_words/10" };
+pub const SW_SECURITY_STATUS_NOT_SATISFIED: crate::error::Rule =
+    crate::error::Rule { what: "security status not satisfied", path: "spec/apdu/iso7816.json#/status_words/12" };
+pub const SW_SELECTED_FILE_INVALIDATED: crate::error::Rule =
+    crate::error::Rule { what: "selected file deactivated", path: "spec/apdu/iso7816.json#/status_words/3" };
+pub const SW_SUCCESS: crate::error::Rule =
+    crate::error::Rule { what: "success", path: "spec/apdu/iso7816.json#/status_words/0" };
+pub const SW_TRIES_LEFT: crate::error::Rule =
+    crate::error::Rule { what: "tries left", path: "spec/apdu/iso7816.json#/status_words/5" };
+pub const SW_VERIFICATION_FAILED: crate::error::Rule =
+    crate::error::Rule { what: "verification failed", path: "spec/apdu/iso7816.json#/status_words/4" };
+pub const SW_WRONG_LE: crate::error::Rule =
+    crate::error::Rule { what: "wrong Le", path: "spec/apdu/iso7816.json#/status_words/26" };
+pub const SW_WRONG_LENGTH: crate::error::Rule =
+    crate::error::Rule { what: "wrong length", path: "spec/apdu/iso7816.json#/status_words/7" };
+pub const SW_WRONG_P1P2: crate::error::Rule =
+    crate::error::Rule { what: "wrong P1-P2", path: "spec/apdu/iso7816.json#/status_words/25" };
+pub const TAG_APPLICATION_IDENTIFIER: crate::error::Rule =
+    crate::error::Rule { what: "application identifier (AID)", path: "spec/tlv/tlv.json#/tags/0" };
+pub const TAG_APPLICATION_LABEL: crate::error::Rule =
+    crate::error::Rule { what: "application label", path: "spec/tlv/tlv.json#/tags/1" };
+pub const TAG_APPLICATION_TEMPLATE: crate::error::Rule =
+    crate::error::Rule { what: "application template", path: "spec/tlv/tlv.json#/tags/2" };
+pub const TAG_ATR_WITHOUT_TS: crate::error::Rule =
+    crate::error::Rule { what: "answer to reset without TS", path: "spec/tlv/tlv.json#/tags/17" };
+pub const TAG_CERTIFICATE_CONTENT: crate::error::Rule =
+    crate::error::Rule { what: "certificate content template", path: "spec/tlv/tlv.json#/tags/14" };
+pub const TAG_CV_CERTIFICATE: crate::error::Rule =
+    crate::error::Rule { what: "card-verifiable certificate", path: "spec/tlv/tlv.json#/tags/13" };
+pub const TAG_DF_NAME: crate::error::Rule = crate::error::Rule { what: "DF name", path: "spec/tlv/tlv.json#/tags/6" };
+pub const TAG_DISCRETIONARY_DATA: crate::error::Rule =
+    crate::error::Rule { what: "discretionary data", path: "spec/tlv/tlv.json#/tags/18" };
+pub const TAG_DISCRETIONARY_TEMPLATE: crate::error::Rule =
+    crate::error::Rule { what: "discretionary data template", path: "spec/tlv/tlv.json#/tags/19" };
+pub const TAG_FCI_TEMPLATE: crate::error::Rule =
+    crate::error::Rule { what: "file control information", path: "spec/tlv/tlv.json#/tags/5" };
+pub const TAG_FCP_TEMPLATE: crate::error::Rule =
+    crate::error::Rule { what: "file control parameters", path: "spec/tlv/tlv.json#/tags/3" };
+pub const TAG_FILE_DESCRIPTOR: crate::error::Rule =
+    crate::error::Rule { what: "file descriptor", path: "spec/tlv/tlv.json#/tags/9" };
+pub const TAG_FILE_IDENTIFIER: crate::error::Rule =
+    crate::error::Rule { what: "file identifier", path: "spec/tlv/tlv.json#/tags/7" };
+pub const TAG_FILE_SIZE: crate::error::Rule =
+    crate::error::Rule { what: "number of data bytes in the file", path: "spec/tlv/tlv.json#/tags/8" };
+pub const TAG_FMD_TEMPLATE: crate::error::Rule =
+    crate::error::Rule { what: "file management data", path: "spec/tlv/tlv.json#/tags/4" };
+pub const TAG_HISTORICAL_BYTES: crate::error::Rule =
+    crate::error::Rule { what: "historical bytes", path: "spec/tlv/tlv.json#/tags/16" };
+pub const TAG_PROPRIETARY_INFORMATION: crate::error::Rule =
+    crate::error::Rule { what: "proprietary information", path: "spec/tlv/tlv.json#/tags/10" };
+pub const TAG_RSA_MODULUS: crate::error::Rule =
+    crate::error::Rule { what: "RSA modulus", path: "spec/tlv/tlv.json#/tags/12" };
+pub const TAG_RSA_PUBLIC_EXPONENT: crate::error::Rule =
+    crate::error::Rule { what: "RSA public exponent", path: "spec/tlv/tlv.json#/tags/11" };
+pub const TAG_SIGNATURE: crate::error::Rule =
+    crate::error::Rule { what: "signature (static internal authentication)", path: "spec/tlv/tlv.json#/tags/15" };
+pub const TEXT_AP_INFO: crate::error::Rule =
+    crate::error::Rule { what: "AP basic information", path: "spec/ef/text_ap.json#/files/8" };
+pub const TEXT_AP_INFO__AP_ID: crate::error::Rule =
+    crate::error::Rule { what: "DF41 (ap_id)", path: "spec/ef/text_ap.json#/files/8/layout/0/children/0" };
+pub const TEXT_AP_INFO__AP_INFO: crate::error::Rule =
+    crate::error::Rule { what: "FF40 (ap_info)", path: "spec/ef/text_ap.json#/files/8/layout/0" };
+pub const TEXT_AP_INFO__KEY_ID: crate::error::Rule =
+    crate::error::Rule { what: "DF42 (key_id)", path: "spec/ef/text_ap.json#/files/8/layout/0/children/1" };
+pub const TEXT_AP_INFO__RESERVED: crate::error::Rule =
+    crate::error::Rule { what: "DF43 (reserved)", path: "spec/ef/text_ap.json#/files/8/layout/0/children/2" };
+pub const TEXT_BASIC_FOUR: crate::error::Rule =
+    crate::error::Rule { what: "basic four items (基本4情報)", path: "spec/ef/text_ap.json#/files/5" };
+pub const TEXT_BASIC_FOUR__ADDRESS: crate::error::Rule =
+    crate::error::Rule { what: "DF23 (address)", path: "spec/ef/text_ap.json#/files/5/layout/0/children/2" };
+pub const TEXT_BASIC_FOUR__ATTRIBUTES: crate::error::Rule =
+    crate::error::Rule { what: "FF20 (attributes)", path: "spec/ef/text_ap.json#/files/5/layout/0" };
+pub const TEXT_BASIC_FOUR__BIRTH_DATE: crate::error::Rule =
+    crate::error::Rule { what: "DF24 (birth_date)", path: "spec/ef/text_ap.json#/files/5/layout/0/children/3" };
+pub const TEXT_BASIC_FOUR__NAME: crate::error::Rule =
+    crate::error::Rule { what: "DF22 (name)", path: "spec/ef/text_ap.json#/files/5/layout/0/children/1" };
+pub const TEXT_BASIC_FOUR__OFFSETS: crate::error::Rule =
+    crate::error::Rule { what: "DF21 (offsets)", path: "spec/ef/text_ap.json#/files/5/layout/0/children/0" };
+pub const TEXT_BASIC_FOUR__PADDING: crate::error::Rule =
+    crate::error::Rule { what: "padding of text.basic_four", path: "spec/ef/text_ap.json#/files/5/padding" };
+pub const TEXT_BASIC_FOUR__SEX: crate::error::Rule =
+    crate::error::Rule { what: "DF25 (sex)", path: "spec/ef/text_ap.json#/files/5/layout/0/children/4" };
+pub const TEXT_CV_CERTIFICATE: crate::error::Rule =
+    crate::error::Rule { what: "card-verifiable certificate of the AP key", path: "spec/ef/text_ap.json#/files/7" };
+pub const TEXT_CV_CERTIFICATE__CONTENT: crate::error::Rule =
+    crate::error::Rule { what: "5F4E (content)", path: "spec/ef/text_ap.json#/files/7/layout/0/children/0" };
+pub const TEXT_CV_CERTIFICATE__CV_CERTIFICATE: crate::error::Rule =
+    crate::error::Rule { what: "7F21 (cv_certificate)", path: "spec/ef/text_ap.json#/files/7/layout/0" };
+pub const TEXT_CV_CERTIFICATE__ISSUER_KEY_ID: crate::error::Rule =
+    crate::error::Rule { what: "issuer_key_id", path: "spec/ef/text_ap.json#/files/7/layout/0/children/0/children/0" };
+pub const TEXT_CV_CERTIFICATE__MODULUS: crate::error::Rule =
+    crate::error::Rule { what: "91 (modulus)", path: "spec/ef/text_ap.json#/files/7/layout/0/children/0/children/3" };
 pub const TEXT_CV_CERTIFICATE__PUBLIC_EXPONENT: crate::error::Rule = crate::error::Rule {
     what: "90 (public_exponent)",
     path: "spec/ef/text_ap.json#/files/7/layout/0/children/0/children/2",
 };
-pub const TEXT_CV_CERTIFICATE__SIGNATURE: crate::error::Rule = crate::error::Rule {
-    what: "5F37 (signature)",
-    path: "spec/ef/text_ap.json#/files/7/layout/0/children/1",
-};
-pub const TEXT_CV_CERTIFICATE__SUBJECT_KEY_ID: crate::error::Rule = crate::error::Rule {
-    what: "subject_key_id",
-    path: "spec/ef/text_ap.json#/files/7/layout/0/children/0/children/1",
-};
-pub const TEXT_INTEGRITY: crate::error::Rule = crate::error::Rule {
-    what: "integrity record (署名)",
-    path: "spec/ef/text_ap.json#/files/6",
-};
-pub const TEXT_INTEGRITY__ATTRIBUTES_DIGEST: crate::error::Rule = crate::error::Rule {
-    what: "DF32 (attributes_digest)",
-    path: "spec/ef/text_ap.json#/files/6/layout/0/children/1",
-};
-pub const TEXT_INTEGRITY__INTEGRITY: crate::error::Rule = crate::error::Rule {
-    what: "FF30 (integrity)",
-    path: "spec/ef/text_ap.json#/files/6/layout/0",
-};
-pub const TEXT_INTEGRITY__MY_NUMBER_DIGEST: crate::error::Rule = crate::error::Rule {
-    what: "DF31 (my_number_digest)",
-    path: "spec/ef/text_ap.json#/files/6/layout/0/children/0",
-};
-pub const TEXT_INTEGRITY__SIGNATURE: crate::error::Rule = crate::error::Rule {
-    what: "DF33 (signature)",
-    path: "spec/ef/text_ap.json#/files/6/layout/0/children/2",
-};
-pub const TEXT_MY_NUMBER: crate::error::Rule = crate::error::Rule {
-    what: "individual number (マイナンバー)",
-    path: "spec/ef/text_ap.json#/files/4",
-};
-pub const TEXT_MY_NUMBER__MY_NUMBER: crate::error::Rule = crate::error::Rule {
-    what: "FF10 (my_number)",
-    path: "spec/ef/text_ap.json#/files/4/layout/0",
-};
-pub const TEXT_MY_NUMBER__PADDING: crate::error::Rule = crate::error::Rule {
-    what: "padding of text.my_number",
-    path: "spec/ef/text_ap.json#/files/4/padding",
-};
-pub const TEXT_NUMBER_A: crate::error::Rule = crate::error::Rule {
-    what: "照合番号A (the My Number)",
-    path: "spec/ef/text_ap.json#/files/2",
-};
+pub const TEXT_CV_CERTIFICATE__SIGNATURE: crate::error::Rule =
+    crate::error::Rule { what: "5F37 (signature)", path: "spec/ef/text_ap.json#/files/7/layout/0/children/1" };
+pub const TEXT_CV_CERTIFICATE__SUBJECT_KEY_ID: crate::error::Rule =
+    crate::error::Rule { what: "subject_key_id", path: "spec/ef/text_ap.json#/files/7/layout/0/children/0/children/1" };
+pub const TEXT_INTEGRITY: crate::error::Rule =
+    crate::error::Rule { what: "integrity record (署名)", path: "spec/ef/text_ap.json#/files/6" };
+pub const TEXT_INTEGRITY__ATTRIBUTES_DIGEST: crate::error::Rule =
+    crate::error::Rule { what: "DF32 (attributes_digest)", path: "spec/ef/text_ap.json#/files/6/layout/0/children/1" };
+pub const TEXT_INTEGRITY__INTEGRITY: crate::error::Rule =
+    crate::error::Rule { what: "FF30 (integrity)", path: "spec/ef/text_ap.json#/files/6/layout/0" };
+pub const TEXT_INTEGRITY__MY_NUMBER_DIGEST: crate::error::Rule =
+    crate::error::Rule { what: "DF31 (my_number_digest)", path: "spec/ef/text_ap.json#/files/6/layout/0/children/0" };
+pub const TEXT_INTEGRITY__SIGNATURE: crate::error::Rule =
+    crate::error::Rule { what: "DF33 (signature)", path: "spec/ef/text_ap.json#/files/6/layout/0/children/2" };
+pub const TEXT_MY_NUMBER: crate::error::Rule =
+    crate::error::Rule { what: "individual number (マイナンバー)", path: "spec/ef/text_ap.json#/files/4" };
+pub const TEXT_MY_NUMBER__MY_NUMBER: crate::error::Rule =
+    crate::error::Rule { what: "FF10 (my_number)", path: "spec/ef/text_ap.json#/files/4/layout/0" };
+pub const TEXT_MY_NUMBER__PADDING: crate::error::Rule =
+    crate::error::Rule { what: "padding of text.my_number", path: "spec/ef/text_ap.json#/files/4/padding" };
+pub const TEXT_NUMBER_A: crate::error::Rule =
+    crate::error::Rule { what: "照合番号A (the My Number)", path: "spec/ef/text_ap.json#/files/2" };
 pub const TEXT_NUMBER_B: crate::error::Rule = crate::error::Rule {
     what: "照合番号B (birth date YYMMDD in the Japanese era, expiry year, security code)",
     path: "spec/ef/text_ap.json#/files/3",
@@ -883,15 +545,9 @@ pub const TEXT_PIN: crate::error::Rule = crate::error::Rule {
     what: "text AP PIN (券面事項入力補助用暗証番号)",
     path: "spec/ef/text_ap.json#/files/0",
 };
-pub const TEXT_PIN_BLOCKED: crate::error::Rule = crate::error::Rule {
-    what: "PIN EF 0012 (blocked on every card examined)",
-    path: "spec/ef/text_ap.json#/files/1",
-};
-pub const TLV_BER: crate::error::Rule = crate::error::Rule {
-    what: "BER-TLV data object",
-    path: "spec/tlv/tlv.json#/tlv/0",
-};
-pub const TLV_SIMPLE: crate::error::Rule = crate::error::Rule {
-    what: "SIMPLE-TLV data object",
-    path: "spec/tlv/tlv.json#/tlv/1",
-};
+pub const TEXT_PIN_BLOCKED: crate::error::Rule =
+    crate::error::Rule { what: "PIN EF 0012 (blocked on every card examined)", path: "spec/ef/text_ap.json#/files/1" };
+pub const TLV_BER: crate::error::Rule =
+    crate::error::Rule { what: "BER-TLV data object", path: "spec/tlv/tlv.json#/tlv/0" };
+pub const TLV_SIMPLE: crate::error::Rule =
+    crate::error::Rule { what: "SIMPLE-TLV data object", path: "spec/tlv/tlv.json#/tlv/1" };

@@ -6,6 +6,7 @@
 //   spec/ef/jpki_ap.json
 //   spec/ef/surface_ap.json
 //   spec/ef/text_ap.json
+//   spec/pki/profile.json
 //   spec/tlv/tlv.json
 // Do not edit: change the spec and run `cargo xtask codegen`.
 

@@ -4,7 +4,9 @@
 
 use crate::describe::{Describe, Value, Visitor};
 use crate::error::{Error, ErrorKind, Result, Rule};
-pub use crate::generated::limits::{BER_MAX_DEPTH as MAX_DEPTH, BER_MAX_LENGTH_BYTES as MAX_LENGTH_BYTES, BER_MAX_TAG_BYTES as MAX_TAG_BYTES};
+pub use crate::generated::limits::{
+    BER_MAX_DEPTH as MAX_DEPTH, BER_MAX_LENGTH_BYTES as MAX_LENGTH_BYTES, BER_MAX_TAG_BYTES as MAX_TAG_BYTES,
+};
 use crate::generated::rules;
 
 /// One BER-TLV data object, borrowed from the input.
@@ -20,10 +22,12 @@ pub struct Tlv<'a> {
 }
 
 impl<'a> Tlv<'a> {
+    #[inline]
     pub fn value_offset(&self) -> usize {
         self.offset + self.header.len()
     }
 
+    #[inline]
     pub fn end(&self) -> usize {
         self.value_offset() + self.value.len()
     }
@@ -34,11 +38,13 @@ impl<'a> Tlv<'a> {
     }
 
     /// The value as a span of the whole input.
+    #[inline]
     pub fn value_span(&self) -> crate::reader::Span<'a> {
         crate::reader::Span { bytes: self.value, offset: self.value_offset() }
     }
 
     /// Bit 6 of the first tag byte: the value is itself a sequence of BER-TLVs.
+    #[inline]
     pub fn is_constructed(&self) -> bool {
         first_tag_byte(self.tag) & 0x20 != 0
     }
@@ -79,6 +85,7 @@ impl TagClass {
     }
 }
 
+#[inline]
 fn first_tag_byte(tag: u32) -> u8 {
     let bytes = tag.to_be_bytes();
     // The most significant non-zero byte; tag 0 never parses.
@@ -86,6 +93,7 @@ fn first_tag_byte(tag: u32) -> u8 {
 }
 
 /// Number of bytes the tag field of `tag` takes.
+#[inline]
 pub fn tag_len(tag: u32) -> usize {
     match tag {
         0..=0xFF => 1,
@@ -96,6 +104,7 @@ pub fn tag_len(tag: u32) -> usize {
 }
 
 /// Number of bytes the minimal definite length field for `len` takes.
+#[inline]
 pub fn length_len(len: usize) -> usize {
     match len {
         0..=0x7F => 1,
@@ -107,6 +116,7 @@ pub fn length_len(len: usize) -> usize {
 }
 
 /// Size of a minimal header for a value of `len` bytes under `tag`.
+#[inline]
 pub fn header_len(tag: u32, len: usize) -> usize {
     tag_len(tag) + length_len(len)
 }
@@ -133,6 +143,7 @@ pub fn write_header(out: &mut Vec<u8>, tag: u32, len: usize) {
 
 /// Reads a tag field at the start of `bytes`: the tag and how many bytes it took.
 /// Errors carry the offset of the bad byte relative to `bytes`.
+#[inline]
 pub fn read_tag(bytes: &[u8]) -> core::result::Result<(u32, usize), (ErrorKind, usize)> {
     let Some(&first) = bytes.first() else {
         return Err((ErrorKind::Truncated { needed: 1, available: 0 }, 0));
@@ -147,10 +158,7 @@ pub fn read_tag(bytes: &[u8]) -> core::result::Result<(u32, usize), (ErrorKind, 
     let mut tag = u32::from(first);
     for i in 1..MAX_TAG_BYTES {
         let Some(&b) = bytes.get(i) else {
-            return Err((
-                ErrorKind::Truncated { needed: i as u32 + 1, available: bytes.len() as u32 },
-                bytes.len(),
-            ));
+            return Err((ErrorKind::Truncated { needed: i as u32 + 1, available: bytes.len() as u32 }, bytes.len()));
         };
         // A first subsequent byte of 00 or 80 pads the tag number with zero bits. ISO 7816-4
         // also forbids 01..1E here (numbers below 31 have a one-byte form), but the My Number
@@ -167,6 +175,7 @@ pub fn read_tag(bytes: &[u8]) -> core::result::Result<(u32, usize), (ErrorKind, 
 }
 
 /// Reads a definite length field: the length and how many bytes the field took.
+#[inline]
 pub fn read_length(bytes: &[u8]) -> core::result::Result<(usize, usize), (ErrorKind, usize)> {
     let Some(&first) = bytes.first() else {
         return Err((ErrorKind::Truncated { needed: 1, available: 0 }, 0));
@@ -180,16 +189,14 @@ pub fn read_length(bytes: &[u8]) -> core::result::Result<(usize, usize), (ErrorK
         return Err((ErrorKind::MalformedLength, 0));
     }
     let Some(field) = bytes.get(1..=n) else {
-        return Err((
-            ErrorKind::Truncated { needed: n as u32 + 1, available: bytes.len() as u32 },
-            bytes.len(),
-        ));
+        return Err((ErrorKind::Truncated { needed: n as u32 + 1, available: bytes.len() as u32 }, bytes.len()));
     };
     let len = field.iter().fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
     Ok((len, n + 1))
 }
 
 /// Parses the BER-TLV starting at `pos`, which must end by `end`.
+#[inline]
 pub fn parse_one(input: &[u8], pos: usize, end: usize, rule: Rule) -> Result<Tlv<'_>> {
     let window = &input[pos..end];
     let (tag, tl) = read_tag(window).map_err(|(k, at)| Error::new(k, pos + at, rule))?;
@@ -198,18 +205,9 @@ pub fn parse_one(input: &[u8], pos: usize, end: usize, rule: Rule) -> Result<Tlv
     let available = window.len() - header_len;
     if len > available {
         let needed = u32::try_from(header_len + len).unwrap_or(u32::MAX);
-        return Err(Error::new(
-            ErrorKind::Truncated { needed, available: window.len() as u32 },
-            end,
-            rule,
-        ));
+        return Err(Error::new(ErrorKind::Truncated { needed, available: window.len() as u32 }, end, rule));
     }
-    Ok(Tlv {
-        tag,
-        offset: pos,
-        header: &window[..header_len],
-        value: &window[header_len..header_len + len],
-    })
+    Ok(Tlv { tag, offset: pos, header: &window[..header_len], value: &window[header_len..header_len + len] })
 }
 
 /// Sibling BER-TLVs one after the other, to the end of a region.
@@ -235,6 +233,7 @@ impl<'a> TlvIter<'a> {
 impl<'a> Iterator for TlvIter<'a> {
     type Item = Result<Tlv<'a>>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.failed || self.pos >= self.end {
             return None;
@@ -254,23 +253,16 @@ impl<'a> Iterator for TlvIter<'a> {
 
 /// Visits every object of a BER-TLV sequence depth first, descending into constructed
 /// objects up to [`MAX_DEPTH`] levels. Stack use is bounded by that limit, time by the input.
-pub fn walk<'a>(input: &'a [u8], mut f: impl FnMut(usize, &Tlv<'a>)) -> Result<()> {
-    fn go<'a>(
-        input: &'a [u8],
-        iter: TlvIter<'a>,
-        depth: usize,
-        f: &mut dyn FnMut(usize, &Tlv<'a>),
-    ) -> Result<()> {
+pub fn walk<'a, F: FnMut(usize, &Tlv<'a>)>(input: &'a [u8], mut f: F) -> Result<()> {
+    // Generic over the visitor (not `dyn FnMut`) so that the walk and the visitor inline
+    // together; recursion depth is bounded by MAX_DEPTH.
+    fn go<'a, F: FnMut(usize, &Tlv<'a>)>(input: &'a [u8], iter: TlvIter<'a>, depth: usize, f: &mut F) -> Result<()> {
         for tlv in iter {
             let tlv = tlv?;
             f(depth, &tlv);
             if tlv.is_constructed() {
                 if depth + 1 >= MAX_DEPTH {
-                    return Err(Error::new(
-                        ErrorKind::TooDeep { limit: MAX_DEPTH as u32 },
-                        tlv.offset,
-                        rules::TLV_BER,
-                    ));
+                    return Err(Error::new(ErrorKind::TooDeep { limit: MAX_DEPTH as u32 }, tlv.offset, rules::TLV_BER));
                 }
                 go(input, TlvIter::children(input, &tlv), depth + 1, f)?;
             }
@@ -312,11 +304,7 @@ impl<'a> TlvTree<'a> {
             }
         }
         if input.is_empty() {
-            return Err(Error::new(
-                ErrorKind::Truncated { needed: 2, available: 0 },
-                0,
-                rules::TLV_BER,
-            ));
+            return Err(Error::new(ErrorKind::Truncated { needed: 2, available: 0 }, 0, rules::TLV_BER));
         }
         walk(&input[..objects_end], |_, _| ())?;
         Ok(Self { input, objects_end })

@@ -47,11 +47,7 @@ pub fn write_header(out: &mut Vec<u8>, tag: u8, len: usize) {
 pub fn parse_one(input: &[u8], pos: usize, end: usize, rule: Rule) -> Result<SimpleTlv<'_>> {
     let window = &input[pos..end];
     let truncated = |needed: usize| {
-        Error::new(
-            ErrorKind::Truncated { needed: needed as u32, available: window.len() as u32 },
-            end,
-            rule,
-        )
+        Error::new(ErrorKind::Truncated { needed: needed as u32, available: window.len() as u32 }, end, rule)
     };
     let (&tag, rest) = window.split_first().ok_or_else(|| truncated(2))?;
     if tag == 0x00 || tag == 0xFF {
@@ -67,10 +63,5 @@ pub fn parse_one(input: &[u8], pos: usize, end: usize, rule: Rule) -> Result<Sim
     if window.len() - header_len < len {
         return Err(truncated(header_len + len));
     }
-    Ok(SimpleTlv {
-        tag,
-        offset: pos,
-        header: &window[..header_len],
-        value: &window[header_len..header_len + len],
-    })
+    Ok(SimpleTlv { tag, offset: pos, header: &window[..header_len], value: &window[header_len..header_len + len] })
 }

@@ -13,9 +13,11 @@ fn case_variant(c: &str) -> String {
 
 pub fn generate(ctx: &mut Ctx) -> Result<String, String> {
     let rt = ctx.rt.clone();
-    let commands: Vec<_> = ctx.spec.commands().map(|(l, i, c)| (format!("{}#/commands/{i}", l.display), c.clone())).collect();
+    let commands: Vec<_> =
+        ctx.spec.commands().map(|(l, i, c)| (format!("{}#/commands/{i}", l.display), c.clone())).collect();
     let mut s = format!("use {rt}::apdu::command::{{Case, CommandApdu}};\nuse {rt}::error::Result;\n\n");
     let mut variants = Vec::new();
+    let mut ins_of = Vec::new();
     for (pointer, c) in &commands {
         let name = camel(&c.common.id);
         let ins = ctx
@@ -28,13 +30,21 @@ pub fn generate(ctx: &mut Ctx) -> Result<String, String> {
         let layout = Gen::new(ctx, &c.common.id, &name).run(&c.data, &format!("{pointer}/data"))?;
         let lt = if layout.has_lifetime { "<'a>" } else { "" };
         variants.push((name.clone(), layout.has_lifetime));
+        ins_of.push(ins);
         let has_le: Vec<bool> = c.cases.iter().map(|k| k.starts_with('2') || k.starts_with('4')).collect();
         let all_le = has_le.iter().all(|x| *x);
         let any_le = has_le.iter().any(|x| *x);
         let multi = c.cases.len() > 1;
 
         // The struct.
-        let _ = writeln!(s, "/// {} (`{}`, {}).\n///\n/// Source: {}", c.common.name, c.common.id, c.common.confidence.as_str(), c.common.source);
+        let _ = writeln!(
+            s,
+            "/// {} (`{}`, {}).\n///\n/// Source: {}",
+            c.common.name,
+            c.common.id,
+            c.common.confidence.as_str(),
+            c.common.source
+        );
         if let Some(n) = &c.common.note {
             let _ = writeln!(s, "///\n/// {n}");
         }
@@ -54,11 +64,16 @@ pub fn generate(ctx: &mut Ctx) -> Result<String, String> {
                 _ => ("u16", "u16::from_be_bytes([apdu.p1, apdu.p2])"),
             };
             let doc = p.note.as_deref().map(|n| format!("    /// {n}\n")).unwrap_or_default();
-            let _ = write!(s, "{doc}    pub {}: {ty},\n", field_ident(&p.name));
+            let _ = writeln!(s, "{doc}    pub {}: {ty},", field_ident(&p.name));
             let _ = writeln!(param_parse, "let p_{} = (({src} & 0x{mask:04X}) >> {shift}) as {ty};", p.name);
             param_inits.push(format!("{}: p_{}", field_ident(&p.name), p.name));
             let _ = writeln!(param_arb, "let p_{} = u.int_in_range(0..={})?;", p.name, mask >> shift);
-            let _ = writeln!(param_describe, "v.field({}, {rt}::describe::Value::Uint(u64::from(self.{})));", lit(&p.name), field_ident(&p.name));
+            let _ = writeln!(
+                param_describe,
+                "v.field({}, {rt}::describe::Value::Uint(u64::from(self.{})));",
+                lit(&p.name),
+                field_ident(&p.name)
+            );
             let placed = format!("((u16::from(self.{}) << {shift}) & 0x{mask:04X})", field_ident(&p.name));
             match p.from.as_str() {
                 "p1" => p1_expr.push(format!("{placed} as u8")),
@@ -98,7 +113,7 @@ pub fn generate(ctx: &mut Ctx) -> Result<String, String> {
         );
         let _ = writeln!(
             s,
-            "    /// Whether the header and case are this command's (the data is checked by `from_apdu`).\n    pub fn matches(apdu: &CommandApdu<'_>) -> bool {{\n        apdu.cla & 0x{cla_m:02X} == 0x{cla_v:02X} && apdu.ins == 0x{ins:02X} && apdu.p1 & 0x{p1_m:02X} == 0x{p1_v:02X} && apdu.p2 & 0x{p2_m:02X} == 0x{p2_v:02X} && Self::CASES.contains(&apdu.case)\n    }}\n"
+            "    /// Whether the header and case are this command's (the data is checked by `from_apdu`).\n    #[inline]\n    pub fn matches(apdu: &CommandApdu<'_>) -> bool {{\n        apdu.cla & 0x{cla_m:02X} == 0x{cla_v:02X} && apdu.ins == 0x{ins:02X} && apdu.p1 & 0x{p1_m:02X} == 0x{p1_v:02X} && apdu.p2 & 0x{p2_m:02X} == 0x{p2_v:02X} && Self::CASES.contains(&apdu.case)\n    }}\n"
         );
         let mut body = param_parse.clone();
         if !c.data.is_empty() {
@@ -126,7 +141,13 @@ pub fn generate(ctx: &mut Ctx) -> Result<String, String> {
         );
         let _ = a;
         let case_expr = if multi { "self.case".to_string() } else { case_variant(&c.cases[0]) };
-        let ne_expr = if all_le { "Some(self.ne)" } else if any_le { "self.ne" } else { "None" };
+        let ne_expr = if all_le {
+            "Some(self.ne)"
+        } else if any_le {
+            "self.ne"
+        } else {
+            "None"
+        };
         let _ = writeln!(
             s,
             "    pub fn header(&self) -> [u8; 4] {{\n        [0x{cla_v:02X}, 0x{ins:02X}, {}, {}]\n    }}\n\n    /// Length of the data field.\n    pub fn data_len(&self) -> usize {{\n        {}\n    }}\n\n    pub fn encoded_len(&self) -> usize {{\n        {rt}::apdu::command::frame_len({case_expr}, self.data_len())\n    }}\n\n    pub fn encode(&self, out: &mut Vec<u8>) {{\n        {rt}::apdu::command::write_frame(out, self.header(), {case_expr}, self.data_len(), {ne_expr}, |out| {{\n            let _ = &out;\n{}        }});\n    }}\n",
@@ -180,10 +201,9 @@ pub fn generate(ctx: &mut Ctx) -> Result<String, String> {
         } else {
             finish.push_str("let _ = ne;\n");
         }
-        let arb_lt = if layout.has_lifetime { "'a" } else { "'a" };
         let _ = writeln!(
             s,
-            "impl<{arb_lt}> arbitrary::Arbitrary<'a> for {name}{lt} {{\n    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {{\n{arb}        #[allow(unused_mut)]\n        let mut v = Self {{ {} }};\n{finish}        Ok(v)\n    }}\n}}\n",
+            "impl<'a> arbitrary::Arbitrary<'a> for {name}{lt} {{\n    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {{\n{arb}        #[allow(unused_mut)]\n        let mut v = Self {{ {} }};\n{finish}        Ok(v)\n    }}\n}}\n",
             arb_inits.join(", ")
         );
     }
@@ -191,7 +211,10 @@ pub fn generate(ctx: &mut Ctx) -> Result<String, String> {
     // The enum over all commands.
     let any_lt = variants.iter().any(|(_, l)| *l);
     let elt = if any_lt { "<'a>" } else { "" };
-    let _ = writeln!(s, "/// A command the spec knows.\n#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]\npub enum Command{elt} {{");
+    let _ = writeln!(
+        s,
+        "/// A command the spec knows.\n#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]\npub enum Command{elt} {{"
+    );
     for (v, l) in &variants {
         let _ = writeln!(s, "    {v}({v}{}),", if *l { "<'a>" } else { "" });
     }
@@ -199,19 +222,38 @@ pub fn generate(ctx: &mut Ctx) -> Result<String, String> {
     let input_ty = if any_lt { "&'a [u8]" } else { "&[u8]" };
     let apdu_lt = if any_lt { "'a" } else { "'_" };
     let _ = writeln!(s, "impl{elt} Command{elt} {{\n    /// Recognises the command in a C-APDU parsed from `input`: the first spec entry whose\n    /// header and case match, its data then checked. `Ok(None)` when no entry matches.\n    pub fn classify(apdu: &CommandApdu<{apdu_lt}>, input: {input_ty}) -> Result<Option<Self>> {{");
-    for (v, _) in &variants {
-        let _ = writeln!(s, "        if {v}::matches(apdu) {{\n            return {v}::from_apdu(apdu, input).map(|c| Some(Self::{v}(c)));\n        }}");
+    // Dispatch on INS first, so that recognising a command costs one match and the few
+    // header checks of that instruction's commands, in spec order.
+    let mut by_ins: Vec<(u8, Vec<&String>)> = Vec::new();
+    for ((v, _), ins) in variants.iter().zip(&ins_of) {
+        match by_ins.iter_mut().find(|(i, _)| i == ins) {
+            Some((_, list)) => list.push(v),
+            None => by_ins.push((*ins, vec![v])),
+        }
     }
-    s.push_str("        let _ = input;\n        Ok(None)\n    }\n\n    /// Parses a C-APDU and recognises its command.\n");
+    s.push_str("        match apdu.ins {\n");
+    for (ins, list) in &by_ins {
+        let _ = writeln!(s, "            0x{ins:02X} => {{");
+        for v in list {
+            let _ = writeln!(s, "                if {v}::matches(apdu) {{\n                    return {v}::from_apdu(apdu, input).map(|c| Some(Self::{v}(c)));\n                }}");
+        }
+        s.push_str("            }\n");
+    }
+    s.push_str("            _ => {}\n        }\n        let _ = input;\n        Ok(None)\n    }\n\n    /// Parses a C-APDU and recognises its command.\n");
     let _ = writeln!(s, "    pub fn parse(input: {input_ty}) -> Result<Option<Self>> {{\n        let apdu = CommandApdu::parse(input)?;\n        Self::classify(&apdu, input)\n    }}\n");
-    for (method, ret, call) in [("id", "&'static str", "ID"), ("name", "&'static str", "NAME"), ("confidence", "&'static str", "CONFIDENCE")] {
+    for (method, ret, call) in
+        [("id", "&'static str", "ID"), ("name", "&'static str", "NAME"), ("confidence", "&'static str", "CONFIDENCE")]
+    {
         let _ = writeln!(s, "    pub fn {method}(&self) -> {ret} {{\n        match self {{");
         for (v, _) in &variants {
             let _ = writeln!(s, "            Self::{v}(_) => {v}::{call},");
         }
         s.push_str("        }\n    }\n\n");
     }
-    for (method, sig, call) in [("encoded_len", "(&self) -> usize", "c.encoded_len()"), ("encode", "(&self, out: &mut Vec<u8>)", "c.encode(out)")] {
+    for (method, sig, call) in [
+        ("encoded_len", "(&self) -> usize", "c.encoded_len()"),
+        ("encode", "(&self, out: &mut Vec<u8>)", "c.encode(out)"),
+    ] {
         let _ = writeln!(s, "    pub fn {method}{sig} {{\n        match self {{");
         for (v, _) in &variants {
             let _ = writeln!(s, "            Self::{v}(c) => {call},");

@@ -23,11 +23,23 @@ pub fn generate(ctx: &mut Ctx) -> Result<String, String> {
         let lt = if layout.has_lifetime { "<'a>" } else { "" };
         variants.push((name.clone(), layout.has_lifetime, f.common.id.clone(), f.application.clone(), f.fid.clone()));
         let pad: Option<Vec<String>> = f.padding.as_ref().map(|p| p.iter().map(|b| format!("0x{b}")).collect());
-        let _ = writeln!(s, "/// {} — EF {} of `{}` ({}).\n///\n/// Source: {}", f.common.name, f.fid, f.application, f.common.confidence.as_str(), f.common.source);
+        let _ = writeln!(
+            s,
+            "/// {} — EF {} of `{}` ({}).\n///\n/// Source: {}",
+            f.common.name,
+            f.fid,
+            f.application,
+            f.common.confidence.as_str(),
+            f.common.source
+        );
         if let Some(n) = &f.common.note {
             let _ = writeln!(s, "///\n/// {n}");
         }
-        let _ = write!(s, "#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]\npub struct {name}{lt} {{\n{}", layout.fields);
+        let _ = write!(
+            s,
+            "#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]\npub struct {name}{lt} {{\n{}",
+            layout.fields
+        );
         if pad.is_some() {
             s.push_str("    /// Bytes after the data, all one padding byte.\n    pub padding: ");
             let _ = writeln!(s, "{rt}::field::Padding,");
@@ -42,7 +54,11 @@ pub fn generate(ctx: &mut Ctx) -> Result<String, String> {
         let mut arb_inits = layout.inits.clone();
         match &pad {
             Some(p) => {
-                let padding_rule = ctx.rules.add(format!("{}__PADDING", upper(&f.common.id)), format!("padding of {}", f.common.id), format!("{pointer}/padding"));
+                let padding_rule = ctx.rules.add(
+                    format!("{}__PADDING", upper(&f.common.id)),
+                    format!("padding of {}", f.common.id),
+                    format!("{pointer}/padding"),
+                );
                 let _ = writeln!(tail, "let f_padding = r0.padding_any(&[{}], {padding_rule})?;", p.join(", "));
                 inits.push("padding: f_padding".into());
                 len = format!("{len} + self.padding.len");
@@ -102,7 +118,10 @@ pub fn generate(ctx: &mut Ctx) -> Result<String, String> {
         }
         s.push_str("        }\n    }\n\n");
     }
-    for (method, sig, call) in [("encoded_len", "(&self) -> usize", "f.encoded_len()"), ("encode", "(&self, out: &mut Vec<u8>)", "f.encode(out)")] {
+    for (method, sig, call) in [
+        ("encoded_len", "(&self) -> usize", "f.encoded_len()"),
+        ("encode", "(&self, out: &mut Vec<u8>)", "f.encode(out)"),
+    ] {
         let _ = writeln!(s, "    pub fn {method}{sig} {{\n        match self {{");
         for (v, ..) in &variants {
             let _ = writeln!(s, "            Self::{v}(f) => {call},");

@@ -102,7 +102,14 @@ impl<'c, 's> Gen<'c, 's> {
         &self.ctx.rt
     }
 
-    fn parse_items(&mut self, items: &[Item], r: &str, depth: usize, pointer: &str, p: &mut String) -> Result<(), String> {
+    fn parse_items(
+        &mut self,
+        items: &[Item],
+        r: &str,
+        depth: usize,
+        pointer: &str,
+        p: &mut String,
+    ) -> Result<(), String> {
         let rt = self.rt().to_string();
         for (i, it) in items.iter().enumerate() {
             let ptr = format!("{pointer}/{i}");
@@ -148,7 +155,11 @@ impl<'c, 's> Gen<'c, 's> {
                 let k = offsets.len();
                 let _ = writeln!(p, "{rt}::field::check_len({n}_span, {}, {}, {rule})?;", 2 * k, 2 * k);
                 let targets: Vec<_> = offsets.iter().map(|t| format!("{}_tlv.offset", var(t))).collect();
-                let _ = writeln!(self.out.late_checks, "{rt}::field::check_offsets::<{k}>({n}_span, [{}], {rule})?;", targets.join(", "));
+                let _ = writeln!(
+                    self.out.late_checks,
+                    "{rt}::field::check_offsets::<{k}>({n}_span, [{}], {rule})?;",
+                    targets.join(", ")
+                );
                 self.positions_helper(it, offsets);
                 continue;
             }
@@ -164,7 +175,7 @@ impl<'c, 's> Gen<'c, 's> {
             self.out.has_lifetime = true;
         }
         let doc = it.note.as_deref().map(|n| format!("    /// {n}\n")).unwrap_or_default();
-        let _ = write!(self.out.fields, "{doc}    pub {}: {ty},\n", field_ident(&it.name));
+        let _ = writeln!(self.out.fields, "{doc}    pub {}: {ty},", field_ident(&it.name));
         self.out.inits.push(format!("{}: {}", field_ident(&it.name), var(&it.name)));
         let arb = self.arb_expr(it);
         let arb = if it.optional { format!("if u.arbitrary()? {{ Some({arb}) }} else {{ None }}") } else { arb };
@@ -177,7 +188,8 @@ impl<'c, 's> Gen<'c, 's> {
         let (min, max) = it.value_bounds();
         let (min_s, max_s) = (min.to_string(), max_lit(max));
         let bounded = (min, max) != (0, usize::MAX);
-        let check = if bounded { format!("{rt}::field::check_len({s}, {min_s}, {max_s}, {rule})?;\n") } else { String::new() };
+        let check =
+            if bounded { format!("{rt}::field::check_len({s}, {min_s}, {max_s}, {rule})?;\n") } else { String::new() };
         let enc = it.value.as_ref().ok_or_else(|| format!("{}: no value", it.name))?;
         let r = match enc {
             Encoding::Enum { values } => {
@@ -186,19 +198,39 @@ impl<'c, 's> Gen<'c, 's> {
             }
             Encoding::Offsets { .. } => return Err("offsets are not a field".into()),
             Encoding::Named(name) => match name.as_str() {
-                "bytes" => ("&'a [u8]".into(), format!("{rt}::field::bytes({s}, {min_s}, {max_s}, {rule})?"), String::new()),
-                "ascii" => ("&'a str".into(), format!("{rt}::field::ascii({s}, {min_s}, {max_s}, {rule})?"), String::new()),
-                "digits" => ("&'a str".into(), format!("{rt}::field::digits({s}, {min_s}, {max_s}, {rule})?"), String::new()),
-                "utf8" => ("&'a str".into(), format!("{rt}::field::utf8({s}, {min_s}, {max_s}, {rule})?"), String::new()),
-                "ascii_padded" => ("&'a str".into(), format!("{rt}::field::ascii_padded({s}, {min_s}, b' ', {rule})?"), String::new()),
+                "bytes" => {
+                    ("&'a [u8]".into(), format!("{rt}::field::bytes({s}, {min_s}, {max_s}, {rule})?"), String::new())
+                }
+                "ascii" => {
+                    ("&'a str".into(), format!("{rt}::field::ascii({s}, {min_s}, {max_s}, {rule})?"), String::new())
+                }
+                "digits" => {
+                    ("&'a str".into(), format!("{rt}::field::digits({s}, {min_s}, {max_s}, {rule})?"), String::new())
+                }
+                "utf8" => {
+                    ("&'a str".into(), format!("{rt}::field::utf8({s}, {min_s}, {max_s}, {rule})?"), String::new())
+                }
+                "ascii_padded" => {
+                    ("&'a str".into(), format!("{rt}::field::ascii_padded({s}, {min_s}, b' ', {rule})?"), String::new())
+                }
                 "date" => (format!("{rt}::field::Date"), format!("{rt}::field::date({s}, {rule})?"), check),
                 "sex" => (format!("{rt}::field::Sex"), format!("{rt}::field::sex({s}, {rule})?"), check),
-                "my_number" => (format!("{rt}::field::MyNumber"), format!("{rt}::field::my_number({s}, {rule})?"), check),
+                "my_number" => {
+                    (format!("{rt}::field::MyNumber"), format!("{rt}::field::my_number({s}, {rule})?"), check)
+                }
                 "png" => ("&'a [u8]".into(), format!("{rt}::field::png({s}, {rule})?"), check),
                 "jpeg2000" => ("&'a [u8]".into(), format!("{rt}::field::jpeg2000({s}, {rule})?"), check),
-                "aid" => ("super::applications::Aid<'a>".into(), format!("super::applications::Aid({rt}::field::bytes({s}, {min_s}, {max_s}, {rule})?)"), String::new()),
+                "aid" => (
+                    "super::applications::Aid<'a>".into(),
+                    format!("super::applications::Aid({rt}::field::bytes({s}, {min_s}, {max_s}, {rule})?)"),
+                    String::new(),
+                ),
                 "fid" => (format!("{rt}::field::Fid"), format!("{rt}::field::fid({s}, {rule})?"), check),
-                "signature_input" => ("{rt}::field::SignatureInput<'a>".replace("{rt}", &rt), format!("{rt}::field::signature_input({s}, {min_s}, {max_s}, {rule})?"), String::new()),
+                "signature_input" => (
+                    "{rt}::field::SignatureInput<'a>".replace("{rt}", &rt),
+                    format!("{rt}::field::signature_input({s}, {min_s}, {max_s}, {rule})?"),
+                    String::new(),
+                ),
                 other => return Err(format!("unknown encoding {other}")),
             },
         };
@@ -211,8 +243,12 @@ impl<'c, 's> Gen<'c, 's> {
         if self.out.types.contains(&format!("pub enum {ty} ")) {
             return ty;
         }
-        let variants: Vec<(String, String, String)> = values.iter().map(|(k, n)| (camel(n), format!("0x{k}"), n.clone())).collect();
-        let mut s = format!("/// Values of `{}` in {}.\n#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]\npub enum {ty} {{\n", it.name, self.struct_name);
+        let variants: Vec<(String, String, String)> =
+            values.iter().map(|(k, n)| (camel(n), format!("0x{k}"), n.clone())).collect();
+        let mut s = format!(
+            "/// Values of `{}` in {}.\n#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]\npub enum {ty} {{\n",
+            it.name, self.struct_name
+        );
         for (v, k, _) in &variants {
             let _ = writeln!(s, "    /// {k}\n    {v},");
         }
@@ -240,7 +276,9 @@ impl<'c, 's> Gen<'c, 's> {
         let cap = max.min(min + 512);
         match (&it.value, it.framing()) {
             (_, Some(Framing::Der(t))) => format!("{rt}::field::arb_der(u, {})?", tag_hex(t)),
-            (Some(Encoding::Enum { .. }), _) => format!("{}{}::from(u.arbitrary::<u8>()?)", self.struct_name, camel(&it.name)),
+            (Some(Encoding::Enum { .. }), _) => {
+                format!("{}{}::from(u.arbitrary::<u8>()?)", self.struct_name, camel(&it.name))
+            }
             (Some(Encoding::Named(n)), _) => match n.as_str() {
                 "bytes" => format!("{rt}::field::arb_bytes(u, {min}, {cap})?"),
                 "ascii" => format!("{rt}::field::arb_ascii(u, {min}, {cap})?"),
@@ -285,7 +323,10 @@ impl<'c, 's> Gen<'c, 's> {
         match (&it.value, it.framing()) {
             (_, Some(Framing::Der(_))) => format!("out.extend_from_slice({x});"),
             (Some(Encoding::Offsets { .. }), _) => {
-                format!("for p in self.{}_positions() {{\n    out.extend_from_slice(&(p as u16).to_be_bytes());\n}}", var(&it.name))
+                format!(
+                    "for p in self.{}_positions() {{\n    out.extend_from_slice(&(p as u16).to_be_bytes());\n}}",
+                    var(&it.name)
+                )
             }
             (Some(Encoding::Enum { .. }), _) => format!("out.push(u8::from({x}));"),
             (Some(Encoding::Named(n)), f) => match n.as_str() {
@@ -349,7 +390,11 @@ impl<'c, 's> Gen<'c, 's> {
         }
         let children = it.children.clone().unwrap_or_default();
         let body = self.total_len(&children);
-        let _ = writeln!(self.out.helpers, "/// Length of the value of `{}`.\n{name}&self) -> usize {{\n    {body}\n}}\n", it.name);
+        let _ = writeln!(
+            self.out.helpers,
+            "/// Length of the value of `{}`.\n{name}&self) -> usize {{\n    {body}\n}}\n",
+            it.name
+        );
     }
 
     fn encode_items(&mut self, items: &[Item], _owner: &str) -> String {
@@ -375,13 +420,30 @@ impl<'c, 's> Gen<'c, 's> {
             }
             match framing {
                 Framing::Tag(t) if it.optional => {
-                    let _ = writeln!(s, "if let Some(v) = {f} {{\n    {rt}::tlv::ber::write_header(out, {}, {});\n    {}\n}}", tag_hex(t), self.value_len(it, "v"), self.write_value(it, "v"));
+                    let _ = writeln!(
+                        s,
+                        "if let Some(v) = {f} {{\n    {rt}::tlv::ber::write_header(out, {}, {});\n    {}\n}}",
+                        tag_hex(t),
+                        self.value_len(it, "v"),
+                        self.write_value(it, "v")
+                    );
                 }
                 Framing::Tag(t) => {
-                    let _ = writeln!(s, "{rt}::tlv::ber::write_header(out, {}, {});\n{}", tag_hex(t), self.value_len(it, &f), self.write_value(it, &f));
+                    let _ = writeln!(
+                        s,
+                        "{rt}::tlv::ber::write_header(out, {}, {});\n{}",
+                        tag_hex(t),
+                        self.value_len(it, &f),
+                        self.write_value(it, &f)
+                    );
                 }
                 Framing::SimpleTag(t) => {
-                    let _ = writeln!(s, "{rt}::tlv::simple::write_header(out, 0x{t:02X}, {});\n{}", self.value_len(it, &f), self.write_value(it, &f));
+                    let _ = writeln!(
+                        s,
+                        "{rt}::tlv::simple::write_header(out, 0x{t:02X}, {});\n{}",
+                        self.value_len(it, &f),
+                        self.write_value(it, &f)
+                    );
                 }
                 _ => {
                     let _ = writeln!(s, "{}", self.write_value(it, &f));

@@ -3,8 +3,10 @@
 //! freshness test can compare it byte for byte (the rust-analyzer `sourcegen` pattern).
 
 mod commands;
+mod docs;
 mod files;
 mod layout;
+mod pki;
 mod tables;
 
 use crate::spec::Spec;
@@ -63,7 +65,12 @@ pub(crate) fn lit(s: &str) -> String {
 
 /// A field name, escaped if it is a keyword.
 pub(crate) fn field_ident(name: &str) -> String {
-    const KEYWORDS: &[&str] = &["type", "match", "ref", "mod", "use", "fn", "impl", "loop", "move", "self", "struct", "enum", "trait", "where", "async", "await", "dyn", "box", "final", "override", "priv", "static", "const", "crate", "extern", "in", "let", "mut", "pub", "return", "super", "unsafe", "while", "for", "if", "else", "as", "break", "continue", "false", "true"];
+    const KEYWORDS: &[&str] = &[
+        "type", "match", "ref", "mod", "use", "fn", "impl", "loop", "move", "self", "struct", "enum", "trait", "where",
+        "async", "await", "dyn", "box", "final", "override", "priv", "static", "const", "crate", "extern", "in", "let",
+        "mut", "pub", "return", "super", "unsafe", "while", "for", "if", "else", "as", "break", "continue", "false",
+        "true",
+    ];
     if KEYWORDS.contains(&name) {
         format!("r#{name}")
     } else {
@@ -87,12 +94,20 @@ pub fn generate(spec: &Spec, runtime: &str) -> Result<Generated, String> {
     if ctx.own {
         modules.push(("limits", "Limits every decoder enforces, from `spec/tlv`.", tables::limits(&ctx)?));
         modules.push(("ins", "Instruction bytes, an open enumeration.", tables::instructions(&ctx)));
-        modules.push(("status", "Status words, an open enumeration with the parameterised ones carrying their value.", tables::status(&ctx)));
+        modules.push((
+            "status",
+            "Status words, an open enumeration with the parameterised ones carrying their value.",
+            tables::status(&ctx),
+        ));
         modules.push(("tags", "BER-TLV tags with interindustry names, an open enumeration.", tables::tags(&ctx)));
         modules.push(("class", "The class byte: its kinds, flags and fields.", tables::class(&ctx)?));
     }
     modules.push(("applications", "Applications by AID, and the files of each.", tables::applications(&ctx)));
-    modules.push(("commands", "Every command of the spec: views, decoders, encoders, and recognition of a C-APDU.", commands::generate(&mut ctx)?));
+    modules.push((
+        "commands",
+        "Every command of the spec: views, decoders, encoders, and recognition of a C-APDU.",
+        commands::generate(&mut ctx)?,
+    ));
     modules.push(("files", "Every file layout of the spec: views, decoders and encoders.", files::generate(&mut ctx)?));
     // Rules last: the other modules register them as they go.
     for (at, c, _) in spec.all_entries() {
@@ -113,13 +128,39 @@ pub fn generate(spec: &Spec, runtime: &str) -> Result<Generated, String> {
     Ok(out)
 }
 
+/// Generates the modules of the certificate-verifying crate (`crypto/src/generated/`), or
+/// `None` when the spec has no OIDs or certificate profiles.
+pub fn generate_pki(spec: &Spec) -> Result<Option<Generated>, String> {
+    if spec.oids().next().is_none() && spec.profiles().next().is_none() {
+        return Ok(None);
+    }
+    let ctx = Ctx { spec, rt: String::new(), rules: Rules::default(), own: false };
+    let head = preamble(spec);
+    let doc = "Object identifiers and certificate profiles.";
+    let body = pki::generate(&ctx)?;
+    let mod_rs = format!("{head}//! Code generated from the spec's `oids` and `certificate_profiles`.\n\n/// {doc}\npub mod pki;\n");
+    Ok(Some(vec![("mod.rs".into(), rustfmt(&mod_rs)?), ("pki.rs".into(), rustfmt(&format!("{head}//! {doc}\n\n{body}"))?)]))
+}
+
+/// The generated Markdown reference of a spec (written to `docs/reference.md` for hanko's own).
+pub fn reference_doc(spec: &Spec) -> String {
+    docs::reference(spec)
+}
+
 /// Formats with the toolchain's rustfmt, so generated code reads like hand-written code.
 pub fn rustfmt(src: &str) -> Result<String, String> {
     use std::io::Write;
     use std::process::{Command, Stdio};
     let rustfmt = std::env::var("RUSTFMT").unwrap_or_else(|_| "rustfmt".into());
     let mut child = Command::new(rustfmt)
-        .args(["--edition", "2021", "--emit", "stdout", "--config", "max_width=120,newline_style=Unix"])
+        .args([
+            "--edition",
+            "2021",
+            "--emit",
+            "stdout",
+            "--config",
+            "max_width=120,use_small_heuristics=Max,newline_style=Unix",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

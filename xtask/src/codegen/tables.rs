@@ -21,11 +21,18 @@ pub fn limits(ctx: &Ctx) -> Result<String, String> {
 fn open_enum(name: &str, doc: &str, repr: &str, entries: &[(String, String, String, String)]) -> String {
     // entries: (variant, value literal, id, display name)
     let mut s = String::new();
-    let _ = writeln!(s, "/// {doc}\n#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, strum::IntoStaticStr)]\npub enum {name} {{");
+    let _ = writeln!(
+        s,
+        "/// {doc}\n#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, strum::IntoStaticStr)]\npub enum {name} {{"
+    );
     for (v, value, id, display) in entries {
-        let _ = writeln!(s, "    /// {display} ({value}, `{id}`)\n    #[strum(serialize = {})]\n    {v},", lit(display));
+        let _ =
+            writeln!(s, "    /// {display} ({value}, `{id}`)\n    #[strum(serialize = {})]\n    {v},", lit(display));
     }
-    let _ = writeln!(s, "    /// A value the spec does not list.\n    #[strum(serialize = \"unknown\")]\n    Unknown({repr}),\n}}\n");
+    let _ = writeln!(
+        s,
+        "    /// A value the spec does not list.\n    #[strum(serialize = \"unknown\")]\n    Unknown({repr}),\n}}\n"
+    );
     let _ = writeln!(s, "impl From<{repr}> for {name} {{\n    fn from(x: {repr}) -> Self {{\n        match x {{");
     for (v, value, _, _) in entries {
         let _ = writeln!(s, "            {value} => Self::{v},");
@@ -36,7 +43,12 @@ fn open_enum(name: &str, doc: &str, repr: &str, entries: &[(String, String, Stri
         let _ = writeln!(s, "            {name}::{v} => {value},");
     }
     let _ = writeln!(s, "            {name}::Unknown(other) => other,\n        }}\n    }}\n}}\n");
-    let _ = writeln!(s, "impl {name} {{\n    /// Every value the spec lists.\n    pub const ALL: [Self; {}] = [{}];\n", entries.len(), entries.iter().map(|e| format!("Self::{}", e.0)).collect::<Vec<_>>().join(", "));
+    let _ = writeln!(
+        s,
+        "impl {name} {{\n    /// Every value the spec lists.\n    pub const ALL: [Self; {}] = [{}];\n",
+        entries.len(),
+        entries.iter().map(|e| format!("Self::{}", e.0)).collect::<Vec<_>>().join(", ")
+    );
     let _ = writeln!(s, "    /// The spec entry's id, for a listed value.\n    pub fn id(self) -> Option<&'static str> {{\n        match self {{");
     for (v, _, id, _) in entries {
         let _ = writeln!(s, "            Self::{v} => Some({}),", lit(id));
@@ -51,7 +63,14 @@ pub fn instructions(ctx: &Ctx) -> String {
     let entries: Vec<_> = ctx
         .spec
         .instructions()
-        .map(|(_, _, e)| (camel(e.common.id.trim_start_matches("ins.")), format!("0x{}", e.ins), e.common.id.clone(), e.common.name.clone()))
+        .map(|(_, _, e)| {
+            (
+                camel(e.common.id.trim_start_matches("ins.")),
+                format!("0x{}", e.ins),
+                e.common.id.clone(),
+                e.common.name.clone(),
+            )
+        })
         .collect();
     open_enum("Ins", "An instruction byte (INS).", "u8", &entries)
 }
@@ -60,7 +79,14 @@ pub fn tags(ctx: &Ctx) -> String {
     let entries: Vec<_> = ctx
         .spec
         .tags()
-        .map(|(_, _, e)| (camel(e.common.id.trim_start_matches("tag.")), format!("0x{}", e.tag), e.common.id.clone(), e.common.name.clone()))
+        .map(|(_, _, e)| {
+            (
+                camel(e.common.id.trim_start_matches("tag.")),
+                format!("0x{}", e.tag),
+                e.common.id.clone(),
+                e.common.name.clone(),
+            )
+        })
         .collect();
     open_enum("Tag", "A BER-TLV tag, named where ISO 7816 names it regardless of context.", "u32", &entries)
 }
@@ -72,9 +98,17 @@ pub fn status(ctx: &Ctx) -> String {
     for e in &all {
         let v = camel(e.common.id.trim_start_matches("sw."));
         let payload = if e.sw.contains('x') { "(u8)" } else { "" };
-        let _ = writeln!(s, "    /// {} — {}\n    #[strum(serialize = {})]\n    {v}{payload},", e.sw, e.meaning, lit(&e.common.id));
+        let _ = writeln!(
+            s,
+            "    /// {} — {}\n    #[strum(serialize = {})]\n    {v}{payload},",
+            e.sw,
+            e.meaning,
+            lit(&e.common.id)
+        );
     }
-    s.push_str("    /// A word the spec does not list.\n    #[strum(serialize = \"unknown\")]\n    Unknown(u16),\n}\n\n");
+    s.push_str(
+        "    /// A word the spec does not list.\n    #[strum(serialize = \"unknown\")]\n    Unknown(u16),\n}\n\n",
+    );
     // Exact words first, so that 6300 is not read as a pattern.
     s.push_str("impl From<u16> for StatusWord {\n    fn from(sw: u16) -> Self {\n        match sw {\n");
     for e in all.iter().filter(|e| !e.sw.contains('x')) {
@@ -97,7 +131,11 @@ pub fn status(ctx: &Ctx) -> String {
                 let _ = writeln!(s, "            StatusWord::{v} => 0x{},", e.sw);
             }
             1 => {
-                let _ = writeln!(s, "            StatusWord::{v}(x) => 0x{} | u16::from(x & 0x0F),", e.sw.replace('x', "0"));
+                let _ = writeln!(
+                    s,
+                    "            StatusWord::{v}(x) => 0x{} | u16::from(x & 0x0F),",
+                    e.sw.replace('x', "0")
+                );
             }
             _ => {
                 let _ = writeln!(s, "            StatusWord::{v}(x) => 0x{} | u16::from(x),", e.sw.replace('x', "0"));
@@ -107,7 +145,8 @@ pub fn status(ctx: &Ctx) -> String {
     s.push_str("            StatusWord::Unknown(x) => x,\n        }\n    }\n}\n\n");
     s.push_str("impl StatusWord {\n");
     let table = |field: &dyn Fn(&crate::spec::StatusEntry) -> String, fname: &str, doc: &str| {
-        let mut t = format!("    /// {doc}\n    pub fn {fname}(self) -> Option<&'static str> {{\n        match self {{\n");
+        let mut t =
+            format!("    /// {doc}\n    pub fn {fname}(self) -> Option<&'static str> {{\n        match self {{\n");
         for e in &all {
             let v = camel(e.common.id.trim_start_matches("sw."));
             let pat = if e.sw.contains('x') { format!("Self::{v}(_)") } else { format!("Self::{v}") };
@@ -167,18 +206,33 @@ pub fn class(ctx: &Ctx) -> Result<String, String> {
     }
     s.push_str("    }\n}\n\n/// What kind of class byte it is (ISO 7816-4 §5.4.1).\n#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, strum::IntoStaticStr)]\n#[strum(serialize_all = \"snake_case\")]\npub enum ClassKind {\n");
     for e in &entries {
-        let _ = writeln!(s, "    /// {} (`{}`)\n    {},", e.common.name, e.pattern, camel(e.common.id.trim_start_matches("cla.")));
+        let _ = writeln!(
+            s,
+            "    /// {} (`{}`)\n    {},",
+            e.common.name,
+            e.pattern,
+            camel(e.common.id.trim_start_matches("cla."))
+        );
     }
     s.push_str("    /// No pattern of the spec matches.\n    Invalid,\n}\n\n");
     let _ = writeln!(s, "impl {rt}::apdu::class::Class {{\n    pub fn kind(self) -> ClassKind {{");
     for e in &entries {
         let (m, v) = pattern_bits(&e.pattern);
-        let _ = writeln!(s, "        if self.0 & 0x{m:02X} == 0x{v:02X} {{\n            return ClassKind::{};\n        }}", camel(e.common.id.trim_start_matches("cla.")));
+        let _ = writeln!(
+            s,
+            "        if self.0 & 0x{m:02X} == 0x{v:02X} {{\n            return ClassKind::{};\n        }}",
+            camel(e.common.id.trim_start_matches("cla."))
+        );
     }
     s.push_str("        ClassKind::Invalid\n    }\n\n    /// The flags this kind of class byte defines that are set.\n    pub fn flags(self) -> ClassFlags {\n        match self.kind() {\n");
     for e in &entries {
-        let mask: Vec<_> = e.fields.iter().filter_map(|f| f.flag.as_ref().map(|fl| format!("ClassFlags::{fl}.bits()"))).collect();
-        let expr = if mask.is_empty() { "ClassFlags::empty()".to_string() } else { format!("ClassFlags::from_bits_truncate(self.0 & ({}))", mask.join(" | ")) };
+        let mask: Vec<_> =
+            e.fields.iter().filter_map(|f| f.flag.as_ref().map(|fl| format!("ClassFlags::{fl}.bits()"))).collect();
+        let expr = if mask.is_empty() {
+            "ClassFlags::empty()".to_string()
+        } else {
+            format!("ClassFlags::from_bits_truncate(self.0 & ({}))", mask.join(" | "))
+        };
         let _ = writeln!(s, "            ClassKind::{} => {expr},", camel(e.common.id.trim_start_matches("cla.")));
     }
     s.push_str("            ClassKind::Invalid => ClassFlags::empty(),\n        }\n    }\n\n");
@@ -216,14 +270,32 @@ pub fn class(ctx: &Ctx) -> Result<String, String> {
         let mut arm = String::new();
         for f in &e.fields {
             if let Some(flag) = &f.flag {
-                let _ = writeln!(arm, "                v.field({}, Value::Bool(self.flags().contains(ClassFlags::{flag})));", lit(&f.name));
+                let _ = writeln!(
+                    arm,
+                    "                v.field({}, Value::Bool(self.flags().contains(ClassFlags::{flag})));",
+                    lit(&f.name)
+                );
             } else if f.values.is_some() {
-                let _ = writeln!(arm, "                v.field({}, self.{}().map_or(Value::Null, Value::Text));", lit(&f.name), f.name);
+                let _ = writeln!(
+                    arm,
+                    "                v.field({}, self.{}().map_or(Value::Null, Value::Text));",
+                    lit(&f.name),
+                    f.name
+                );
             } else {
-                let _ = writeln!(arm, "                v.field({}, self.{}().map_or(Value::Null, |x| Value::Uint(u64::from(x))));", lit(&f.name), f.name);
+                let _ = writeln!(
+                    arm,
+                    "                v.field({}, self.{}().map_or(Value::Null, |x| Value::Uint(u64::from(x))));",
+                    lit(&f.name),
+                    f.name
+                );
             }
         }
-        let _ = writeln!(s, "            ClassKind::{} => {{\n{arm}            }}", camel(e.common.id.trim_start_matches("cla.")));
+        let _ = writeln!(
+            s,
+            "            ClassKind::{} => {{\n{arm}            }}",
+            camel(e.common.id.trim_start_matches("cla."))
+        );
     }
     s.push_str("            ClassKind::Invalid => {}\n        }\n    }\n}\n");
     Ok(s)
@@ -231,28 +303,49 @@ pub fn class(ctx: &Ctx) -> Result<String, String> {
 
 pub fn applications(ctx: &Ctx) -> String {
     let rt = &ctx.rt;
-    let mut s = format!(
-        "/// An application (DF) of the card.\n#[derive(Clone, Copy, Debug, PartialEq, Eq)]\npub struct Application {{\n    pub id: &'static str,\n    pub name: &'static str,\n    /// The name `hanko decode ef --ap` takes.\n    pub short: &'static str,\n    pub aid: &'static [u8],\n}}\n\n\
-        /// Who may read a file.\n#[derive(Clone, Copy, Debug, PartialEq, Eq)]\npub enum Access {{\n    Always,\n    Never,\n    /// Any one of these PIN files, verified in the current DF.\n    AnyPin(&'static [&'static str]),\n}}\n\n\
-        /// What a file holds.\n#[derive(Clone, Copy, Debug, PartialEq, Eq)]\npub enum FileKind {{\n    /// Readable data with a layout; `read` says who may read it.\n    Data {{ read: Access }},\n    /// A PIN: tries before it blocks, and the allowed lengths.\n    Pin {{ tries: u8, min_len: u8, max_len: u8, charset: &'static str }},\n    /// A private key, usable after any one of these PINs.\n    Key {{ bits: u32, pins: &'static [&'static str] }},\n}}\n\n\
-        /// A file of an application.\n#[derive(Clone, Copy, Debug, PartialEq, Eq)]\npub struct FileInfo {{\n    pub id: &'static str,\n    pub name: &'static str,\n    pub application: &'static str,\n    pub fid: u16,\n    pub kind: FileKind,\n    pub confidence: &'static str,\n}}\n\n/// Every application of the spec.\npub const APPLICATIONS: &[Application] = &[\n"
+    let mut s = String::from(
+        "/// An application (DF) of the card.\n#[derive(Clone, Copy, Debug, PartialEq, Eq)]\npub struct Application {\n    pub id: &'static str,\n    pub name: &'static str,\n    /// The name `hanko decode ef --ap` takes.\n    pub short: &'static str,\n    pub aid: &'static [u8],\n}\n\n\
+        /// Who may read a file.\n#[derive(Clone, Copy, Debug, PartialEq, Eq)]\npub enum Access {\n    Always,\n    Never,\n    /// Any one of these PIN files, verified in the current DF.\n    AnyPin(&'static [&'static str]),\n}\n\n\
+        /// What a file holds.\n#[derive(Clone, Copy, Debug, PartialEq, Eq)]\npub enum FileKind {\n    /// Readable data with a layout; `read` says who may read it.\n    Data { read: Access },\n    /// A PIN: tries before it blocks, and the allowed lengths.\n    Pin { tries: u8, min_len: u8, max_len: u8, charset: &'static str },\n    /// A private key, usable after any one of these PINs.\n    Key { bits: u32, pins: &'static [&'static str] },\n}\n\n\
+        /// A file of an application.\n#[derive(Clone, Copy, Debug, PartialEq, Eq)]\npub struct FileInfo {\n    pub id: &'static str,\n    pub name: &'static str,\n    pub application: &'static str,\n    pub fid: u16,\n    pub kind: FileKind,\n    pub confidence: &'static str,\n}\n\n/// Every application of the spec.\npub const APPLICATIONS: &[Application] = &[\n",
     );
     for (_, _, a) in ctx.spec.applications() {
         let aid = crate::spec::parse_hex(&a.aid).unwrap_or_default();
         let bytes: Vec<_> = aid.iter().map(|b| format!("0x{b:02X}")).collect();
-        let _ = writeln!(s, "    Application {{ id: {}, name: {}, short: {}, aid: &[{}] }},", lit(&a.common.id), lit(&a.common.name), lit(&a.short), bytes.join(", "));
+        let _ = writeln!(
+            s,
+            "    Application {{ id: {}, name: {}, short: {}, aid: &[{}] }},",
+            lit(&a.common.id),
+            lit(&a.common.name),
+            lit(&a.short),
+            bytes.join(", ")
+        );
     }
     s.push_str("];\n\n/// Every file of the spec, readable or not.\npub const FILES: &[FileInfo] = &[\n");
     let list = |v: &[String]| format!("&[{}]", v.iter().map(|p| lit(p)).collect::<Vec<_>>().join(", "));
     for (_, _, f) in ctx.spec.files_entries() {
         let kind = match f.kind.as_str() {
             "pin" => {
-                let p = f.pin.as_ref().map(|p| (p.tries, p.length, p.charset.clone())).unwrap_or((0, [0, 0], String::new()));
-                format!("FileKind::Pin {{ tries: {}, min_len: {}, max_len: {}, charset: {} }}", p.0, p.1[0], p.1[1], lit(&p.2))
+                let p = f.pin.as_ref().map(|p| (p.tries, p.length, p.charset.clone())).unwrap_or((
+                    0,
+                    [0, 0],
+                    String::new(),
+                ));
+                format!(
+                    "FileKind::Pin {{ tries: {}, min_len: {}, max_len: {}, charset: {} }}",
+                    p.0,
+                    p.1[0],
+                    p.1[1],
+                    lit(&p.2)
+                )
             }
             "key" => {
                 let k = f.key.as_ref();
-                format!("FileKind::Key {{ bits: {}, pins: {} }}", k.map_or(0, |k| k.bits), list(k.map(|k| k.use_pins.as_slice()).unwrap_or(&[])))
+                format!(
+                    "FileKind::Key {{ bits: {}, pins: {} }}",
+                    k.map_or(0, |k| k.bits),
+                    list(k.map(|k| k.use_pins.as_slice()).unwrap_or(&[]))
+                )
             }
             _ => {
                 let read = match &f.read {
@@ -263,7 +356,15 @@ pub fn applications(ctx: &Ctx) -> String {
                 format!("FileKind::Data {{ read: {read} }}")
             }
         };
-        let _ = writeln!(s, "    FileInfo {{ id: {}, name: {}, application: {}, fid: 0x{}, kind: {kind}, confidence: {} }},", lit(&f.common.id), lit(&f.common.name), lit(&f.application), f.fid, lit(f.common.confidence.as_str()));
+        let _ = writeln!(
+            s,
+            "    FileInfo {{ id: {}, name: {}, application: {}, fid: 0x{}, kind: {kind}, confidence: {} }},",
+            lit(&f.common.id),
+            lit(&f.common.name),
+            lit(&f.application),
+            f.fid,
+            lit(f.common.confidence.as_str())
+        );
     }
     let _ = write!(
         s,
@@ -284,7 +385,12 @@ pub fn rules(ctx: &Ctx) -> String {
     let mut items = ctx.rules.items.clone();
     items.sort();
     for (name, what, path) in items {
-        let _ = writeln!(s, "pub const {name}: {rt}::error::Rule = {rt}::error::Rule {{ what: {}, path: {} }};", lit(&what), lit(&path));
+        let _ = writeln!(
+            s,
+            "pub const {name}: {rt}::error::Rule = {rt}::error::Rule {{ what: {}, path: {} }};",
+            lit(&what),
+            lit(&path)
+        );
     }
     let _ = upper;
     s

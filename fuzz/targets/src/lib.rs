@@ -1,0 +1,356 @@
+//! The bodies of hanko's fuzz targets. They live here, in a crate that builds on stable, so
+//! that the cargo-fuzz binaries in `fuzz/fuzz_targets/` are one-liners and `cargo test`
+//! replays the committed corpora (`tests/replay.rs`) without nightly or libFuzzer.
+//!
+//! Every target returns normally on any input the codec handles as documented (including
+//! every decoding error) and panics on a bug: a round trip that does not close, a length
+//! that disagrees with the bytes written, or a difference from the spec interpreter, which
+//! is a second implementation written from the spec alone and so the oracle for decodings,
+//! error kinds and error offsets.
+
+use arbitrary::{Arbitrary, Unstructured};
+use hanko_codec::generated::files;
+use hanko_codec::json::to_json;
+use hanko_codec::tlv::{ber, simple};
+use hanko_codec::{Capdu, Command, CommandApdu, File, ResponseApdu, SimpleTlvList, TlvTree};
+use serde_json::Value;
+use std::sync::OnceLock;
+use xtask::interp::Interp;
+use xtask::spec::{Format, Spec};
+
+/// A target's body: returns on any input, panics on a bug.
+pub type Target = fn(&[u8]);
+
+/// Every target by name, in the order the README and the replay test list them.
+pub const TARGETS: &[(&str, Target)] = &[
+    ("capdu", capdu),
+    ("rapdu", rapdu),
+    ("ber_tlv", ber_tlv),
+    ("simple_tlv", simple_tlv),
+    ("ef", ef),
+    ("roundtrip", roundtrip),
+];
+
+/// The spec folder, found at compile time so a fuzz binary runs from any directory.
+pub const SPEC_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../spec");
+
+/// The spec, loaded once per process: parsing the JSON on every input would dominate a run.
+pub fn spec() -> &'static Spec {
+    static SPEC: OnceLock<Spec> = OnceLock::new();
+    SPEC.get_or_init(|| match Spec::load(std::path::Path::new(SPEC_DIR)) {
+        Ok(s) => s,
+        Err(problems) => {
+            let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
+            panic!("the spec in {SPEC_DIR} does not load:\n{}", list.join("\n"))
+        }
+    })
+}
+
+fn interp() -> &'static Interp<'static> {
+    static INTERP: OnceLock<Interp<'static>> = OnceLock::new();
+    INTERP.get_or_init(|| Interp::new(spec()))
+}
+
+fn hex(b: &[u8]) -> String {
+    hanko_codec::json::hex_upper(b)
+}
+
+type Outcome = Result<Value, (&'static str, usize)>;
+
+/// What the codec's error must satisfy whatever the input, then the kind and offset the
+/// interpreter compares.
+fn failed(data: &[u8], e: hanko_codec::Error) -> Outcome {
+    // Display is what the CLI prints for every error; it must not panic either.
+    let _ = e.to_string();
+    assert!(e.offset <= data.len(), "error offset {} past the end of {} bytes: {e}\ninput {}", e.offset, data.len(), hex(data));
+    Err((e.kind.name(), e.offset))
+}
+
+/// The differential oracle: the codec and the interpreter must give the same JSON, or fail
+/// with the same kind at the same byte.
+fn agree(format: &Format, data: &[u8], ours: Outcome) {
+    let theirs = interp().decode(format, data).map_err(|f| (f.kind, f.offset));
+    let same = match (&ours, &theirs) {
+        (Ok(a), Ok(b)) => a == b,
+        (Err(a), Err(b)) => a == b,
+        _ => false,
+    };
+    if !same {
+        let show = |o: &Outcome| match o {
+            Ok(v) => v.to_string(),
+            Err((kind, offset)) => format!("error {kind} at {offset}"),
+        };
+        panic!(
+            "codec and spec interpreter disagree on {} input {}\n  codec:       {}\n  interpreter: {}",
+            format.name(),
+            hex(data),
+            show(&ours),
+            show(&theirs)
+        );
+    }
+}
+
+/// C-APDUs. Parsing is canonical (the case follows from the length alone), so a parsed
+/// command must re-encode to exactly its input.
+pub fn capdu(data: &[u8]) {
+    let ours = match Capdu::parse(data) {
+        Ok(c) => {
+            let mut raw = Vec::new();
+            c.apdu.encode(&mut raw);
+            assert_eq!(raw, data, "CommandApdu re-encodes differently: {:?}", c.apdu);
+            assert_eq!(c.apdu.encoded_len(), raw.len(), "CommandApdu::encoded_len: {:?}", c.apdu);
+            let mut out = Vec::new();
+            match &c.command {
+                Some(cmd) => {
+                    cmd.encode(&mut out);
+                    assert_eq!(cmd.encoded_len(), out.len(), "Command::encoded_len: {cmd:?}");
+                }
+                None => c.apdu.encode(&mut out),
+            }
+            assert_eq!(out, data, "{:?} re-encodes to {}", c.command, hex(&out));
+            let again = Capdu::parse(&out).unwrap_or_else(|e| panic!("re-encoding {} does not parse: {e}", hex(&out)));
+            assert_eq!(again, c, "re-encoding {} parses differently", hex(&out));
+            Ok(to_json(&c))
+        }
+        Err(e) => failed(data, e),
+    };
+    agree(&Format::Capdu, data, ours);
+}
+
+/// R-APDUs: any two or more bytes are a response; the status word is looked up.
+pub fn rapdu(data: &[u8]) {
+    let ours = match ResponseApdu::parse(data) {
+        Ok(r) => {
+            let mut out = Vec::new();
+            r.encode(&mut out);
+            assert_eq!(out, data, "{r:?} re-encodes to {}", hex(&out));
+            assert_eq!(r.encoded_len(), out.len(), "ResponseApdu::encoded_len: {r:?}");
+            let again = ResponseApdu::parse(&out).unwrap_or_else(|e| panic!("re-encoding {} does not parse: {e}", hex(&out)));
+            assert_eq!(again, r);
+            Ok(to_json(&r))
+        }
+        Err(e) => failed(data, e),
+    };
+    agree(&Format::Rapdu, data, ours);
+}
+
+/// BER-TLV: the tree decoder, the streaming walker and the header writers must agree.
+pub fn ber_tlv(data: &[u8]) {
+    let walked = ber::walk(data, |depth, tlv| {
+        assert!(depth < ber::MAX_DEPTH, "walk went {depth} levels deep");
+        assert_eq!(tlv.whole(data).len(), tlv.encoded_len(), "object at {} does not lie within the input", tlv.offset);
+        let tl = ber::tag_len(tlv.tag);
+        let mut tag = Vec::new();
+        ber::write_tag(&mut tag, tlv.tag);
+        assert_eq!(tag, tlv.header[..tl], "tag {:X} at {} is written back differently", tlv.tag, tlv.offset);
+        // Only a minimal length field has one way to be written; a longer one is legal BER.
+        if tlv.header.len() == ber::header_len(tlv.tag, tlv.value.len()) {
+            let mut header = Vec::new();
+            ber::write_header(&mut header, tlv.tag, tlv.value.len());
+            assert_eq!(header, tlv.header, "header at {} is written back differently", tlv.offset);
+        }
+    });
+    let ours = match TlvTree::parse(data) {
+        Ok(t) => {
+            let mut out = Vec::new();
+            t.encode(&mut out);
+            assert_eq!(out, data, "TlvTree re-encodes to {}", hex(&out));
+            assert_eq!(t.encoded_len(), out.len());
+            let objects = &data[..data.len() - t.padding().len()];
+            if let Err(e) = ber::walk(objects, |_, _| ()) {
+                panic!("TlvTree accepted {} but walking its objects fails: {e}", hex(data));
+            }
+            Ok(to_json(&t))
+        }
+        Err(e) => {
+            // Padding only makes the tree accept more: whatever walks cleanly is a tree.
+            if walked.is_ok() && !data.is_empty() {
+                panic!("walk accepts {} but TlvTree rejects it: {e}", hex(data));
+            }
+            failed(data, e)
+        }
+    };
+    agree(&Format::Tlv, data, ours);
+}
+
+/// SIMPLE-TLV lists: the objects must tile the input exactly.
+pub fn simple_tlv(data: &[u8]) {
+    let ours = match SimpleTlvList::parse(data) {
+        Ok(list) => {
+            let mut pos = 0;
+            for t in list.iter() {
+                assert_eq!(t.offset, pos, "objects of {} leave a gap or overlap", hex(data));
+                // `FF 00 05` is a legal but longer form of `05`; only the short one is rewritten.
+                if t.header.len() == simple::header_len(t.value.len()) {
+                    let mut header = Vec::new();
+                    simple::write_header(&mut header, t.tag, t.value.len());
+                    assert_eq!(header, t.header, "header at {} is written back differently", t.offset);
+                }
+                pos = t.end();
+            }
+            assert_eq!(pos, data.len(), "iterating {} stops at {pos}", hex(data));
+            Ok(to_json(&list))
+        }
+        Err(e) => failed(data, e),
+    };
+    agree(&Format::SimpleTlv, data, ours);
+}
+
+/// Every file decoder: the first byte picks the file (index into [`File::IDS`], modulo its
+/// length), the rest is the file's content.
+pub fn ef(data: &[u8]) {
+    let Some((&selector, bytes)) = data.split_first() else { return };
+    ef_file(File::IDS[usize::from(selector) % File::IDS.len()], bytes);
+}
+
+/// Checks one file's decoding. Encoding is canonical while BER and SIMPLE-TLV inputs may
+/// carry longer length fields than needed, so the input itself need not come back; the
+/// canonical form must be a fixed point instead, and can only be shorter than the input.
+pub fn ef_file(id: &str, bytes: &[u8]) {
+    let decoded = File::decode(id, bytes).unwrap_or_else(|| panic!("File::IDS lists {id}, which File::decode does not know"));
+    let ours = match decoded {
+        Ok(f) => {
+            assert_eq!(f.id(), id);
+            let mut enc = Vec::new();
+            f.encode(&mut enc);
+            assert_eq!(f.encoded_len(), enc.len(), "{id}: encoded_len disagrees with encode for {}", hex(bytes));
+            let g = match File::decode(id, &enc) {
+                Some(Ok(g)) => g,
+                other => panic!("{id}: the encoding {} of input {} does not decode: {other:?}", hex(&enc), hex(bytes)),
+            };
+            assert_eq!(g, f, "{id}: input {} re-encodes to {}, which decodes differently", hex(bytes), hex(&enc));
+            let mut enc2 = Vec::new();
+            g.encode(&mut enc2);
+            assert_eq!(enc2, enc, "{id}: encoding is not a fixed point");
+            assert!(enc.len() <= bytes.len(), "{id}: input {} re-encodes longer, to {}", hex(bytes), hex(&enc));
+            if enc.len() == bytes.len() {
+                assert_eq!(enc, bytes, "{id}: input {} has no longer length field yet re-encodes to {}", hex(bytes), hex(&enc));
+            }
+            Ok(to_json(&f))
+        }
+        Err(e) => failed(bytes, e),
+    };
+    agree(&Format::File(id.to_owned()), bytes, ours);
+}
+
+/// Lists the generated file structs (each implements `Arbitrary`; the `File` enum does not).
+/// `FILE_TYPE_IDS` lets a test check the list against [`File::IDS`], so a file added to the
+/// spec cannot silently escape the round-trip target.
+macro_rules! file_types {
+    ($($t:ident),* $(,)?) => {
+        pub const FILE_TYPE_IDS: &[&str] = &[$(files::$t::ID),*];
+
+        fn arbitrary_file<'a>(u: &mut Unstructured<'a>) -> arbitrary::Result<File<'a>> {
+            let id = *u.choose(FILE_TYPE_IDS)?;
+            $(
+                if id == files::$t::ID {
+                    return Ok(File::$t(u.arbitrary()?));
+                }
+            )*
+            Err(arbitrary::Error::IncorrectFormat)
+        }
+    };
+}
+
+file_types!(
+    CommonCardRecord,
+    JpkiSignCert,
+    JpkiSignCaCert,
+    JpkiAuthCert,
+    JpkiAuthCaCert,
+    JpkiTokenInfo,
+    JpkiCertificateStatus,
+    SurfaceAge,
+    SurfaceCardFace,
+    SurfaceApInfo,
+    SurfaceCvCertificate,
+    SurfaceMyNumberImage,
+    TextMyNumber,
+    TextBasicFour,
+    TextIntegrity,
+    TextCvCertificate,
+    TextApInfo,
+);
+
+/// Structure-aware: values built by the codec's `Arbitrary` impls must encode to bytes that
+/// decode back to the same value. The bytes then go through the byte-level targets, so the
+/// differential check also sees deep, valid inputs that random bytes rarely reach.
+pub fn roundtrip(data: &[u8]) {
+    let mut u = Unstructured::new(data);
+    let Ok(choice) = u.choose_index(4) else { return };
+    // An `Err` here only means the input ran out or drew a value the type cannot hold.
+    let _ = match choice {
+        0 => roundtrip_command(&mut u),
+        1 => roundtrip_file(&mut u),
+        2 => roundtrip_apdu(&mut u),
+        _ => roundtrip_response(&mut u),
+    };
+}
+
+fn roundtrip_command(u: &mut Unstructured<'_>) -> arbitrary::Result<()> {
+    let cmd = Command::arbitrary(u)?;
+    let mut out = Vec::new();
+    cmd.encode(&mut out);
+    assert_eq!(cmd.encoded_len(), out.len(), "Command::encoded_len: {cmd:?}");
+    match Capdu::parse(&out) {
+        Ok(c) => assert_eq!(c.command, Some(cmd), "{cmd:?} encodes to {}, which is recognised differently", hex(&out)),
+        Err(e) => panic!("{cmd:?} encodes to {}, which does not parse: {e}", hex(&out)),
+    }
+    capdu(&out);
+    Ok(())
+}
+
+fn roundtrip_file(u: &mut Unstructured<'_>) -> arbitrary::Result<()> {
+    let f = arbitrary_file(u)?;
+    let id = f.id();
+    let mut out = Vec::new();
+    f.encode(&mut out);
+    assert_eq!(f.encoded_len(), out.len(), "{id}: encoded_len disagrees with encode for {f:?}");
+    match File::decode(id, &out) {
+        Some(Ok(g)) => assert_eq!(g, f, "{id}: {f:?} encodes to {}, which decodes differently", hex(&out)),
+        other => panic!("{id}: {f:?} encodes to {}, which does not decode: {other:?}", hex(&out)),
+    }
+    ef_file(id, &out);
+    Ok(())
+}
+
+fn roundtrip_apdu(u: &mut Unstructured<'_>) -> arbitrary::Result<()> {
+    let apdu = CommandApdu::arbitrary(u)?;
+    let mut out = Vec::new();
+    apdu.encode(&mut out);
+    assert_eq!(apdu.encoded_len(), out.len(), "CommandApdu::encoded_len: {apdu:?}");
+    match CommandApdu::parse(&out) {
+        Ok(a) => assert_eq!(a, apdu, "{apdu:?} encodes to {}, which parses differently", hex(&out)),
+        Err(e) => panic!("{apdu:?} encodes to {}, which does not parse: {e}", hex(&out)),
+    }
+    capdu(&out);
+    Ok(())
+}
+
+fn roundtrip_response(u: &mut Unstructured<'_>) -> arbitrary::Result<()> {
+    let r = ResponseApdu::arbitrary(u)?;
+    let mut out = Vec::new();
+    r.encode(&mut out);
+    assert_eq!(r.encoded_len(), out.len());
+    match ResponseApdu::parse(&out) {
+        Ok(p) => assert_eq!(p, r, "{r:?} encodes to {}, which parses differently", hex(&out)),
+        Err(e) => panic!("{r:?} encodes to {}, which does not parse: {e}", hex(&out)),
+    }
+    rapdu(&out);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_roundtrip_target_covers_every_file() {
+        assert_eq!(FILE_TYPE_IDS, File::IDS, "update file_types! to the generated File enum");
+    }
+
+    #[test]
+    fn the_ef_selector_order_is_the_corpus_writers() {
+        assert_eq!(xtask::corpus::file_ids(spec()), File::IDS, "corpus seeds would select the wrong files");
+    }
+}

@@ -16,6 +16,10 @@ pub enum Format {
     SimpleTlv,
     /// A card file by its layout (needs --ap and --fid).
     Ef,
+    /// An X.509 certificate (DER or PEM) read with the JPKI profile.
+    Cert,
+    /// A card-verifiable certificate (text or surface AP EF 0004).
+    CvCert,
 }
 
 /// Why decoding did not produce output: bad usage, or input the spec rejects.
@@ -100,5 +104,15 @@ pub fn run(format: Format, bytes: &[u8], file: Option<&str>, json: bool) -> Resu
             let name = applications::FILES.iter().find(|x| x.id == id).map_or("", |x| x.name);
             show(&f, format!("EF {id} ({name}), {n} bytes"))
         }
+        Format::CvCert => {
+            let f = File::decode("text.cv_certificate", bytes).ok_or_else(|| "no CV certificate layout".to_string())?.map_err(codec_error)?;
+            show(&f, format!("card-verifiable certificate, {n} bytes"))
+        }
+        Format::Cert => match crate::verify::decode_cert(bytes, json) {
+            crate::verify::Outcome::Ok(out) => out,
+            crate::verify::Outcome::CheckFailed { message, .. } | crate::verify::Outcome::BadInput(message) => {
+                return Err(message.into())
+            }
+        },
     })
 }

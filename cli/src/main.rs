@@ -7,6 +7,8 @@ mod decode;
 mod demo;
 mod input;
 mod render;
+mod testdata;
+mod verify;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -42,6 +44,89 @@ enum Cmd {
         #[arg(long)]
         fid: Option<String>,
     },
+    /// Verifies a certificate chain or a signature.
+    Verify {
+        #[command(subcommand)]
+        what: VerifyCmd,
+    },
+    /// Generates test data.
+    Testdata {
+        #[command(subcommand)]
+        what: TestdataCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum VerifyCmd {
+    /// Validates CERT up to one of the anchors: signatures, validity, KeyUsage,
+    /// BasicConstraints, AKI/SKI, critical extensions, revocation by the given CRLs.
+    Chain {
+        /// End-entity certificate, DER or PEM.
+        cert: String,
+        /// Trusted CA certificate (repeatable).
+        #[arg(long = "anchor", required = true)]
+        anchors: Vec<String>,
+        /// Intermediate CA certificate (repeatable).
+        #[arg(long = "intermediate")]
+        intermediates: Vec<String>,
+        /// CRL, DER or PEM (repeatable).
+        #[arg(long = "crl")]
+        crls: Vec<String>,
+        /// Check at this time (RFC 3339, e.g. 2026-11-24T00:00:00Z) instead of now.
+        #[arg(long)]
+        at: Option<String>,
+        /// Required purpose; without it, taken from the certificate's policy OID.
+        #[arg(long, value_enum)]
+        purpose: Option<verify::PurposeArg>,
+        /// Accept SHA-1 signatures (reported as such).
+        #[arg(long)]
+        allow_sha1: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Verifies SIG over the contents of DATA under the key of CERT.
+    Signature {
+        #[arg(long)]
+        cert: String,
+        #[arg(long)]
+        data: String,
+        #[arg(long)]
+        sig: String,
+        #[arg(long, value_enum, default_value = "sha256")]
+        digest: verify::DigestArg,
+        #[arg(long, value_enum, default_value = "pkcs1")]
+        scheme: verify::SchemeArg,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TestdataCmd {
+    /// Writes the deterministic test PKI (CAs, certificates, keys, CRL, text-AP files).
+    Pki {
+        #[arg(long)]
+        out: std::path::PathBuf,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+fn finish(outcome: verify::Outcome, json: bool) -> ExitCode {
+    match outcome {
+        verify::Outcome::Ok(out) => {
+            println!("{}", out.trim_end());
+            ExitCode::SUCCESS
+        }
+        verify::Outcome::CheckFailed { message, json: doc } => {
+            if let (true, Some(doc)) = (json, doc) {
+                println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+            }
+            eprintln!("hanko: {message}");
+            ExitCode::from(1)
+        }
+        verify::Outcome::BadInput(message) => fail(&message),
+    }
 }
 
 fn fail(message: &str) -> ExitCode {
@@ -52,6 +137,29 @@ fn fail(message: &str) -> ExitCode {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Cmd::Verify { what: VerifyCmd::Chain { cert, anchors, intermediates, crls, at, purpose, allow_sha1, json } } => {
+            let args = verify::ChainArgs {
+                cert: &cert,
+                anchors: &anchors,
+                intermediates: &intermediates,
+                crls: &crls,
+                at: at.as_deref(),
+                purpose,
+                allow_sha1,
+                json,
+            };
+            finish(verify::chain(&args), json)
+        }
+        Cmd::Verify { what: VerifyCmd::Signature { cert, data, sig, digest, scheme, json } } => {
+            finish(verify::signature(&cert, &data, &sig, digest, scheme, json), json)
+        }
+        Cmd::Testdata { what: TestdataCmd::Pki { out, seed } } => match testdata::run(&out, seed) {
+            Ok(summary) => {
+                println!("{summary}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(&e),
+        },
         Cmd::Demo { json } => match demo::run(json) {
             Ok(out) => {
                 print!("{out}");

@@ -187,3 +187,109 @@ fn demo_runs_the_walkthrough() {
     assert!(steps.iter().all(|s| s["capdu"]["command"].is_object()));
     assert!(steps.iter().any(|s| s["file"]["my_number"] == "123456789018"));
 }
+
+// ---- verify (the crypto core) -------------------------------------------------------
+
+fn pki(name: &str) -> String {
+    format!("{}/../corpus/testdata/pki/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The test PKI's check time: every certificate is as its variant says.
+const AT: &str = "2027-01-01T00:00:00Z";
+
+#[test]
+fn verify_chain_accepts_the_test_pki_and_names_each_broken_variant() {
+    let o = hanko(&["verify", "chain", &pki("auth_ee.pem"), "--anchor", &pki("auth_ca.pem"), "--crl", &pki("auth_ca.crl.pem"), "--at", AT]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("not revoked"), "{}", stdout(&o));
+    for (variant, reason) in [
+        ("expired", "expired"),
+        ("not_yet_valid", "not valid before"),
+        ("tampered_signature", "signature"),
+        ("wrong_key_usage", "key usage"),
+        ("unknown_critical_extension", "1.3.6.1.4.1.32473.1.99"),
+        ("revoked", "revoked"),
+        ("sha1", "sha1"),
+    ] {
+        let o = hanko(&[
+            "verify", "chain", &pki(&format!("variants/{variant}/ee.pem")), "--anchor", &pki("auth_ca.pem"),
+            "--crl", &pki("auth_ca.crl.pem"), "--at", AT, "--purpose", "auth",
+        ]);
+        assert_eq!(o.status.code(), Some(1), "{variant}: {}", stdout(&o));
+        let err = stderr(&o);
+        assert_eq!(err.lines().count(), 1, "{variant}: {err}");
+        assert!(err.to_lowercase().contains(&reason.to_lowercase()), "{variant}: {err}");
+    }
+    let o = hanko(&["verify", "chain", &pki("auth_ee.pem"), "--anchor", "/nonexistent.pem"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn verify_chain_json_names_the_certificate_and_reason() {
+    let o = hanko(&["verify", "chain", &pki("auth_revoked.pem"), "--anchor", &pki("auth_ca.pem"), "--crl", &pki("auth_ca.crl.pem"), "--at", AT, "--json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v = json(&o);
+    assert_eq!(v["valid"], false);
+    assert_eq!(v["certificate"], 0);
+    assert!(v["reason"].as_str().unwrap().contains("revoked"), "{v}");
+}
+
+#[test]
+fn verify_signature_accepts_what_openssl_signed_and_rejects_one_byte_changed() {
+    let dir = std::env::temp_dir().join(format!("hanko-sig-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let data = dir.join("document.txt");
+    std::fs::write(&data, "hanko: a document to sign\n").unwrap();
+    let sig = dir.join("document.sig");
+    let made = Command::new("openssl")
+        .args(["dgst", "-sha256", "-sign", &pki("sign_ee.key.pk8.pem"), "-out"])
+        .arg(&sig)
+        .arg(&data)
+        .status()
+        .expect("openssl is needed for this test (apt-get install openssl)");
+    assert!(made.success());
+    let args = |d: &std::path::Path, s: &std::path::Path| {
+        hanko(&["verify", "signature", "--cert", &pki("sign_ee.pem"), "--data", d.to_str().unwrap(), "--sig", s.to_str().unwrap()])
+    };
+    let o = args(&data, &sig);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mut changed = std::fs::read(&data).unwrap();
+    changed[0] ^= 1;
+    let changed_path = dir.join("changed.txt");
+    std::fs::write(&changed_path, changed).unwrap();
+    let o = args(&changed_path, &sig);
+    assert_eq!(o.status.code(), Some(1), "a changed byte must fail");
+    let mut bad_sig = std::fs::read(&sig).unwrap();
+    bad_sig[100] ^= 0x80;
+    let bad_sig_path = dir.join("bad.sig");
+    std::fs::write(&bad_sig_path, bad_sig).unwrap();
+    assert_eq!(args(&data, &bad_sig_path).status.code(), Some(1), "a changed signature byte must fail");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_real_jlis_cas_decode_with_their_generation() {
+    for (file, kind, generation) in [
+        ("auth_ca_2015.pem", "authentication CA", "G2015"),
+        ("auth_ca_2023.pem", "authentication CA", "G2023"),
+        ("sign_ca_2015.pem", "signing CA", "G2015"),
+        ("sign_ca_2023.pem", "signing CA", "G2023"),
+    ] {
+        let path = format!("@{}/../corpus/testdata/jpki-ca/{file}", env!("CARGO_MANIFEST_DIR"));
+        let v = json(&hanko(&["decode", "cert", &path, "--json"]));
+        assert_eq!((v["kind"].as_str(), v["generation"].as_str()), (Some(kind), Some(generation)), "{file}: {v}");
+    }
+    let v = json(&hanko(&["decode", "cert", &format!("@{}", pki("sign_ee.pem")), "--json"]));
+    assert_eq!(v["holder"]["name"], "見本　花子");
+}
+
+#[test]
+fn testdata_pki_reproduces_the_checked_in_copy() {
+    let dir = std::env::temp_dir().join(format!("hanko-pki-{}", std::process::id()));
+    let o = hanko(&["testdata", "pki", "--out", dir.to_str().unwrap(), "--seed", "1"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for name in ["auth_ca.der", "auth_ee.der", "sign_ee.der", "auth_ca.crl.der", "text_ap/ef0003.bin", "sub_ee.der"] {
+        assert_eq!(std::fs::read(dir.join(name)).unwrap(), std::fs::read(pki(name)).unwrap(), "{name} differs from corpus/testdata/pki");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -12,9 +12,10 @@
 //! anchor, end entity first.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 
-pub use crate::error::{AnchorError, ChainError, Check};
 use crate::crl::{self, Crl, RevocationReason};
+pub use crate::error::{AnchorError, ChainError, Check};
 use crate::generated::pki;
 use crate::key::RsaPublicKey;
 use crate::profile::{self, BasicConstraints, Certificate, Generation, KeyUsage, Kind};
@@ -75,6 +76,7 @@ pub struct Anchor {
     key: RsaPublicKey,
     subject: String,
     subject_raw: Vec<u8>,
+    serial: Vec<u8>,
     subject_key_id: Option<Vec<u8>>,
     kind: Kind,
     generation: Option<Generation>,
@@ -95,6 +97,7 @@ impl Anchor {
             key,
             subject: cert.subject(),
             subject_raw: cert.subject_raw().to_vec(),
+            serial: cert.serial().to_vec(),
             subject_key_id: cert.subject_key_id().map(<[u8]>::to_vec),
             kind: cert.kind(),
             generation: cert.generation(),
@@ -124,6 +127,15 @@ impl Anchor {
         &self.subject
     }
 
+    /// Serial number (DER INTEGER content).
+    pub fn serial(&self) -> &[u8] {
+        &self.serial
+    }
+
+    pub fn subject_key_id(&self) -> Option<&[u8]> {
+        self.subject_key_id.as_deref()
+    }
+
     pub fn kind(&self) -> Kind {
         self.kind
     }
@@ -148,7 +160,8 @@ impl Anchor {
     pub fn verify_self_signed(&self) -> Result<(), Check> {
         let cert = self.certificate().map_err(Check::Parse)?;
         let hash = signature_algorithm(&cert, true)?;
-        signature::verify(&self.key, cert.tbs(), cert.signature_value(), Scheme::Pkcs1v15(hash)).map_err(Check::Signature)
+        signature::verify(&self.key, cert.tbs(), cert.signature_value(), Scheme::Pkcs1v15(hash))
+            .map_err(Check::Signature)
     }
 }
 
@@ -217,7 +230,6 @@ pub fn verify_chain(
     };
     let ee_der = profile::der_from_pem_or_der(ee, &["CERTIFICATE"]).map_err(|e| fail(0, "?", Check::Parse(e)))?;
     let ee = Certificate::from_der(&ee_der).map_err(|e| fail(0, "?", Check::Parse(e)))?;
-    let ee_subject = ee.subject();
 
     let inter_der: Vec<Cow<'_, [u8]>> =
         intermediates.iter().filter_map(|i| profile::der_from_pem_or_der(i, &["CERTIFICATE"]).ok()).collect();
@@ -227,12 +239,12 @@ pub fn verify_chain(
         .iter()
         .map(|c| crl::decode(c))
         .collect::<Result<_, _>>()
-        .map_err(|e| fail(0, &ee_subject, Check::Crl(e)))?;
+        .map_err(|e| fail(0, &ee.subject(), Check::Crl(e)))?;
     let crls: Vec<Crl<'_>> = crl_der
         .iter()
         .map(|d| Crl::from_der(d))
         .collect::<Result<_, _>>()
-        .map_err(|e| fail(0, &ee_subject, Check::Crl(e)))?;
+        .map_err(|e| fail(0, &ee.subject(), Check::Crl(e)))?;
 
     // The end entity's role.
     let inferred = match ee.kind() {
@@ -242,58 +254,20 @@ pub fn verify_chain(
     };
     let purpose = options.purpose.or(inferred);
 
-    let mut path: Vec<&Certificate<'_>> = vec![&ee];
-    let mut keys: Vec<RsaPublicKey> = Vec::new(); // keys[i] = key of path[i + 1]
-    let mut hashes: Vec<HashAlgorithm> = Vec::new(); // hashes[i] = hash of path[i]'s signature
-    let mut used = vec![false; inters.len()];
-    let anchor_index = loop {
-        let i = path.len() - 1;
-        let cert = path[i];
-        let subject = cert.subject();
-        let err = |check: Check| fail(i, &subject, check);
-
-        if let Some(oid) = cert.unknown_critical_extensions().into_iter().next() {
-            return Err(err(Check::UnknownCriticalExtension { oid }));
-        }
-        let hash = signature_algorithm(cert, options.allow_sha1).map_err(err)?;
-        check_validity(cert.not_before(), cert.not_after(), at).map_err(err)?;
-        if i == 0 {
-            check_end_entity(cert, options.purpose, purpose).map_err(err)?;
-        } else {
-            check_issuer_role(cert.basic_constraints(), cert.key_usage(), i - 1).map_err(err)?;
-        }
-
-        match find_issuer(cert, hash, anchors, &inters, &used) {
-            Ok(Issuer::Anchor(a)) => {
-                hashes.push(hash);
-                keys.push(anchors[a].key.clone());
-                break a;
-            }
-            Ok(Issuer::Intermediate(n)) => {
-                if path.len() + 1 >= options.max_depth {
-                    return Err(err(Check::TooLong { limit: options.max_depth }));
-                }
-                let key = inters[n].public_key().map_err(|e| fail(i + 1, &inters[n].subject(), Check::Key(e)))?;
-                hashes.push(hash);
-                keys.push(key);
-                used[n] = true;
-                path.push(&inters[n]);
-            }
-            Err(check) => return Err(err(check)),
-        }
+    let builder = Builder {
+        anchors,
+        inters: &inters,
+        at,
+        options,
+        required: options.purpose,
+        purpose,
+        budget: Cell::new(MAX_ATTEMPTS),
     };
-
-    // The anchor, as the issuer of the top of the path.
+    let mut state =
+        PathState { path: vec![&ee], keys: Vec::new(), hashes: Vec::new(), used: vec![false; inters.len()] };
+    let anchor_index = builder.extend(&mut state)?;
+    let PathState { path, keys, hashes, .. } = state;
     let anchor = &anchors[anchor_index];
-    let top = path.len();
-    let anchor_err = |check: Check| fail(top, &anchor.subject, check);
-    if let Some(oid) = &anchor.unknown_critical {
-        return Err(anchor_err(Check::UnknownCriticalExtension { oid: oid.clone() }));
-    }
-    check_validity(anchor.not_before, anchor.not_after, at).map_err(anchor_err)?;
-    // A v1 root without BasicConstraints is still a trust anchor; an explicit CA:FALSE is not.
-    let anchor_bc = anchor.basic_constraints.or(Some(BasicConstraints { ca: true, path_len: None }));
-    check_issuer_role(anchor_bc, anchor.key_usage, top - 1).map_err(anchor_err)?;
 
     // Revocation, end entity first.
     let mut sha1_crls = Vec::new();
@@ -325,7 +299,11 @@ pub fn verify_chain(
         if covering == 0 && options.require_revocation_check {
             return Err(err(Check::NoCrl));
         }
-        revocation.push(if covering == 0 { RevocationStatus::NotChecked } else { RevocationStatus::Good { crls: covering } });
+        revocation.push(if covering == 0 {
+            RevocationStatus::NotChecked
+        } else {
+            RevocationStatus::Good { crls: covering }
+        });
     }
 
     let mut entries: Vec<PathEntry> = path
@@ -341,10 +319,9 @@ pub fn verify_chain(
             revocation: Some(revocation[j]),
         })
         .collect();
-    let anchor_cert = anchor.certificate().ok();
     entries.push(PathEntry {
         subject: anchor.subject.clone(),
-        serial: anchor_cert.as_ref().map(|c| c.serial().to_vec()).unwrap_or_default(),
+        serial: anchor.serial.clone(),
         kind: anchor.kind,
         not_before: anchor.not_before,
         not_after: anchor.not_after,
@@ -431,11 +408,6 @@ fn check_issuer_role(bc: Option<BasicConstraints>, ku: Option<KeyUsage>, cas_bel
     Ok(())
 }
 
-enum Issuer {
-    Anchor(usize),
-    Intermediate(usize),
-}
-
 fn key_ids_compatible(aki: Option<&[u8]>, ski: Option<&[u8]>) -> bool {
     match (aki, ski) {
         (Some(a), Some(s)) => a == s,
@@ -447,70 +419,164 @@ fn hex(bytes: Option<&[u8]>) -> String {
     bytes.map_or_else(|| "none".into(), |b| b.iter().map(|x| format!("{x:02x}")).collect())
 }
 
-/// Anchors first (the shortest path), then unused intermediates; by name, key id, signature.
-fn find_issuer(
-    cert: &Certificate<'_>,
-    hash: HashAlgorithm,
-    anchors: &[Anchor],
-    inters: &[Certificate<'_>],
-    used: &[bool],
-) -> Result<Issuer, Check> {
-    let issuer = cert.issuer_raw();
-    let aki = cert.authority_key_id();
-    let verify = |key: &RsaPublicKey| signature::verify(key, cert.tbs(), cert.signature_value(), Scheme::Pkcs1v15(hash));
+/// Candidate issuers tried in one verification, across all branches: bounds the work a
+/// pile of same-name certificates can cause.
+const MAX_ATTEMPTS: usize = 64;
 
-    let mut first_error = None;
-    let mut name_only: Option<Option<&[u8]>> = None; // SKI of a same-name candidate with another key id
-    for (a, anchor) in anchors.iter().enumerate() {
-        if anchor.subject_raw != issuer {
-            continue;
+struct Builder<'b, 'c> {
+    anchors: &'b [Anchor],
+    inters: &'b [Certificate<'c>],
+    at: UnixTime,
+    options: &'b Options,
+    required: Option<Purpose>,
+    purpose: Option<Purpose>,
+    budget: Cell<usize>,
+}
+
+/// The path so far: `keys[i]` is the key of the issuer of `path[i]`, `hashes[i]` the hash
+/// of `path[i]`'s signature.
+struct PathState<'b, 'c> {
+    path: Vec<&'b Certificate<'c>>,
+    keys: Vec<Cow<'b, RsaPublicKey>>,
+    hashes: Vec<HashAlgorithm>,
+    used: Vec<bool>,
+}
+
+impl<'b, 'c> Builder<'b, 'c> {
+    fn fail(&self, certificate: usize, subject: String, check: Check) -> ChainError {
+        ChainError { certificate, subject, check }
+    }
+
+    /// Checks the top certificate of `state.path` and finds it an issuer, depth first:
+    /// anchors before intermediates (the shortest path), each by name, key identifier and
+    /// signature. A candidate that leads nowhere is abandoned for the next; when none
+    /// succeeds, the error is the first candidate's (the most preferred path).
+    fn extend(&self, state: &mut PathState<'b, 'c>) -> Result<usize, ChainError> {
+        let i = state.path.len() - 1;
+        let cert = state.path[i];
+        let err = |check: Check| self.fail(i, cert.subject(), check);
+
+        if let Some(oid) = cert.unknown_critical_extensions().into_iter().next() {
+            return Err(err(Check::UnknownCriticalExtension { oid }));
         }
-        if !key_ids_compatible(aki, anchor.subject_key_id.as_deref()) {
-            name_only.get_or_insert(anchor.subject_key_id.as_deref());
-            continue;
+        let hash = signature_algorithm(cert, self.options.allow_sha1).map_err(err)?;
+        check_validity(cert.not_before(), cert.not_after(), self.at).map_err(err)?;
+        if i == 0 {
+            check_end_entity(cert, self.required, self.purpose).map_err(err)?;
+        } else {
+            check_issuer_role(cert.basic_constraints(), cert.key_usage(), i - 1).map_err(err)?;
         }
-        match verify(&anchor.key) {
-            Ok(()) => return Ok(Issuer::Anchor(a)),
-            Err(e) => {
-                first_error.get_or_insert(e);
+
+        let issuer = cert.issuer_raw();
+        let aki = cert.authority_key_id();
+        let verify =
+            |key: &RsaPublicKey| signature::verify(key, cert.tbs(), cert.signature_value(), Scheme::Pkcs1v15(hash));
+        let mut first_error: Option<ChainError> = None;
+        let mut name_only: Option<Option<&[u8]>> = None;
+
+        for (a, anchor) in self.anchors.iter().enumerate() {
+            if anchor.subject_raw != issuer {
+                continue;
+            }
+            if !key_ids_compatible(aki, anchor.subject_key_id.as_deref()) {
+                name_only.get_or_insert(anchor.subject_key_id.as_deref());
+                continue;
+            }
+            if !self.spend() {
+                break;
+            }
+            let outcome = verify(&anchor.key).map_err(|e| err(Check::Signature(e))).and_then(|()| {
+                let top = i + 1;
+                let anchor_err = |check: Check| self.fail(top, anchor.subject.clone(), check);
+                if let Some(oid) = &anchor.unknown_critical {
+                    return Err(anchor_err(Check::UnknownCriticalExtension { oid: oid.clone() }));
+                }
+                check_validity(anchor.not_before, anchor.not_after, self.at).map_err(anchor_err)?;
+                // A v1 root without BasicConstraints is still a trust anchor; CA:FALSE is not.
+                let bc = anchor.basic_constraints.or(Some(BasicConstraints { ca: true, path_len: None }));
+                check_issuer_role(bc, anchor.key_usage, i).map_err(anchor_err)
+            });
+            match outcome {
+                Ok(()) => {
+                    state.hashes.push(hash);
+                    state.keys.push(Cow::Borrowed(&anchor.key));
+                    return Ok(a);
+                }
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
             }
         }
-    }
-    for (n, candidate) in inters.iter().enumerate() {
-        if used[n] || candidate.subject_raw() != issuer || candidate.der() == cert.der() {
-            continue;
-        }
-        if !key_ids_compatible(aki, candidate.subject_key_id()) {
-            name_only.get_or_insert(candidate.subject_key_id());
-            continue;
-        }
-        let Ok(key) = candidate.public_key() else { continue };
-        match verify(&key) {
-            Ok(()) => return Ok(Issuer::Intermediate(n)),
-            Err(e) => {
-                first_error.get_or_insert(e);
+
+        for (n, candidate) in self.inters.iter().enumerate() {
+            if state.used[n] || candidate.subject_raw() != issuer || candidate.der() == cert.der() {
+                continue;
+            }
+            if !key_ids_compatible(aki, candidate.subject_key_id()) {
+                name_only.get_or_insert(candidate.subject_key_id());
+                continue;
+            }
+            if !self.spend() {
+                break;
+            }
+            if state.path.len() + 1 >= self.options.max_depth {
+                first_error.get_or_insert_with(|| err(Check::TooLong { limit: self.options.max_depth }));
+                continue;
+            }
+            let key = match candidate.public_key() {
+                Ok(key) => key,
+                Err(e) => {
+                    first_error.get_or_insert_with(|| self.fail(i + 1, candidate.subject(), Check::Key(e)));
+                    continue;
+                }
+            };
+            if let Err(e) = verify(&key) {
+                first_error.get_or_insert_with(|| err(Check::Signature(e)));
+                continue;
+            }
+            state.hashes.push(hash);
+            state.keys.push(Cow::Owned(key));
+            state.used[n] = true;
+            state.path.push(candidate);
+            match self.extend(state) {
+                Ok(a) => return Ok(a),
+                Err(e) => {
+                    state.path.pop();
+                    state.used[n] = false;
+                    state.keys.pop();
+                    state.hashes.pop();
+                    first_error.get_or_insert(e);
+                }
             }
         }
-    }
-    if let Some(e) = first_error {
-        return Err(Check::Signature(e));
-    }
-    if let Some(ski) = name_only {
-        return Err(Check::KeyIdentifier { expected: hex(aki), found: hex(ski) });
-    }
-    // Same key id under another name: a misnamed issuer rather than an unknown one.
-    if let Some(aki) = aki {
-        let misnamed = anchors
-            .iter()
-            .filter(|a| a.subject_key_id.as_deref() == Some(aki))
-            .map(|a| a.subject.clone())
-            .chain(inters.iter().filter(|c| c.subject_key_id() == Some(aki)).map(|c| c.subject()))
-            .next();
-        if let Some(found) = misnamed {
-            return Err(Check::IssuerName { expected: cert.issuer(), found });
+
+        if let Some(e) = first_error {
+            return Err(e);
         }
+        if let Some(ski) = name_only {
+            return Err(err(Check::KeyIdentifier { expected: hex(aki), found: hex(ski) }));
+        }
+        // Same key id under another name: a misnamed issuer rather than an unknown one.
+        if let Some(aki) = aki {
+            let misnamed = self
+                .anchors
+                .iter()
+                .filter(|a| a.subject_key_id.as_deref() == Some(aki))
+                .map(|a| a.subject.clone())
+                .chain(self.inters.iter().filter(|c| c.subject_key_id() == Some(aki)).map(|c| c.subject()))
+                .next();
+            if let Some(found) = misnamed {
+                return Err(err(Check::IssuerName { expected: cert.issuer(), found }));
+            }
+        }
+        Err(err(Check::UntrustedIssuer { issuer: cert.issuer() }))
     }
-    Err(Check::UntrustedIssuer { issuer: cert.issuer() })
+
+    fn spend(&self) -> bool {
+        let left = self.budget.get();
+        self.budget.set(left.saturating_sub(1));
+        left > 0
+    }
 }
 
 #[cfg(test)]
@@ -521,7 +587,10 @@ mod tests {
     fn roles() {
         let ca = Some(BasicConstraints { ca: true, path_len: Some(0) });
         assert_eq!(check_issuer_role(ca, Some(KeyUsage::KEY_CERT_SIGN), 0), Ok(()));
-        assert_eq!(check_issuer_role(ca, Some(KeyUsage::KEY_CERT_SIGN), 1), Err(Check::PathLength { limit: 0, found: 1 }));
+        assert_eq!(
+            check_issuer_role(ca, Some(KeyUsage::KEY_CERT_SIGN), 1),
+            Err(Check::PathLength { limit: 0, found: 1 })
+        );
         assert_eq!(check_issuer_role(None, None, 0), Err(Check::NotCa));
         assert_eq!(
             check_issuer_role(ca, Some(KeyUsage::CRL_SIGN), 0),

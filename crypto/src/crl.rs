@@ -151,11 +151,11 @@ impl<'a> Crl<'a> {
 
     /// keyIdentifier of the CRL's authorityKeyIdentifier.
     pub fn authority_key_id(&self) -> Option<&[u8]> {
-        self.crl.extensions().iter().find(|e| e.oid.as_bytes() == oids::AUTHORITY_KEY_IDENTIFIER).and_then(|e| {
-            match e.parsed_extension() {
-                ParsedExtension::AuthorityKeyIdentifier(aki) => aki.key_identifier.as_ref().map(|k| k.0),
-                _ => None,
-            }
+        self.crl.extensions().iter().find(|e| e.oid.as_bytes() == oids::AUTHORITY_KEY_IDENTIFIER).and_then(|e| match e
+            .parsed_extension()
+        {
+            ParsedExtension::AuthorityKeyIdentifier(aki) => aki.key_identifier.as_ref().map(|k| k.0),
+            _ => None,
         })
     }
 
@@ -230,8 +230,13 @@ impl<'a> Crl<'a> {
         if hash == HashAlgorithm::Sha1 && !allow_sha1 {
             return Err(CrlError::WeakAlgorithm(hash));
         }
-        signature::verify(issuer_key, self.crl.tbs_cert_list.as_ref(), &self.crl.signature_value.data, Scheme::Pkcs1v15(hash))
-            .map_err(CrlError::BadSignature)?;
+        signature::verify(
+            issuer_key,
+            self.crl.tbs_cert_list.as_ref(),
+            &self.crl.signature_value.data,
+            Scheme::Pkcs1v15(hash),
+        )
+        .map_err(CrlError::BadSignature)?;
         Ok(hash)
     }
 
@@ -250,7 +255,13 @@ impl<'a> Crl<'a> {
     }
 
     /// Signature, issuer key usage (cRLSign when KeyUsage is present) and time, in that order.
-    pub fn check(&self, issuer: &RsaPublicKey, issuer_key_usage: Option<KeyUsage>, at: UnixTime, allow_sha1: bool) -> Result<HashAlgorithm, CrlError> {
+    pub fn check(
+        &self,
+        issuer: &RsaPublicKey,
+        issuer_key_usage: Option<KeyUsage>,
+        at: UnixTime,
+        allow_sha1: bool,
+    ) -> Result<HashAlgorithm, CrlError> {
         let hash = self.verify_signature(issuer, allow_sha1)?;
         if let Some(found) = issuer_key_usage {
             if !found.contains(KeyUsage::CRL_SIGN) {

@@ -86,21 +86,22 @@ pub enum SignatureError {
 impl fmt::Display for SignatureError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::WrongLength { expected, found } => write!(f, "wrong length: {found} bytes where {expected} are needed"),
+            Self::WrongLength { expected, found } => {
+                write!(f, "wrong length: {found} bytes where {expected} are needed")
+            }
             Self::BadPadding => f.write_str("bad padding"),
-            Self::DigestInfoMismatch { expected, found: Some(found) } => write!(
-                f,
-                "DigestInfo names {} where {} was expected",
-                <&str>::from(found),
-                <&str>::from(expected)
-            ),
+            Self::DigestInfoMismatch { expected, found: Some(found) } => {
+                write!(f, "DigestInfo names {} where {} was expected", <&str>::from(found), <&str>::from(expected))
+            }
             Self::DigestInfoMismatch { expected, found: None } => {
                 write!(f, "no {} DigestInfo after the padding", <&str>::from(expected))
             }
             Self::UnexpectedDigestInfo { found } => {
                 write!(f, "a {} DigestInfo where a bare SHA-256 hash was expected", <&str>::from(found))
             }
-            Self::SaltLength { expected, found } => write!(f, "PSS salt of {found} bytes where {expected} were expected"),
+            Self::SaltLength { expected, found } => {
+                write!(f, "PSS salt of {found} bytes where {expected} were expected")
+            }
             Self::DigestMismatch => f.write_str("digest mismatch"),
             Self::Invalid => f.write_str("invalid signature"),
         }
@@ -188,40 +189,73 @@ pub enum Check {
     /// The subject key is not a usable RSA key.
     Key(KeyError),
     /// The signature algorithm is not RSA PKCS#1 v1.5 with SHA-1/256/384/512 (dotted OID).
-    UnsupportedAlgorithm { oid: String },
+    UnsupportedAlgorithm {
+        oid: String,
+    },
     /// Signed with a hash that is refused (SHA-1 without `allow_sha1`).
     WeakAlgorithm(HashAlgorithm),
     /// The outer and TBS signature algorithms differ.
     AlgorithmMismatch,
     /// The issuer's key does not verify the signature.
     Signature(SignatureError),
-    NotYetValid { not_before: UnixTime, at: UnixTime },
-    Expired { not_after: UnixTime, at: UnixTime },
+    NotYetValid {
+        not_before: UnixTime,
+        at: UnixTime,
+    },
+    Expired {
+        not_after: UnixTime,
+        at: UnixTime,
+    },
     /// The key usage lacks bits the certificate's role needs (`found: None`: no extension).
-    KeyUsage { required: KeyUsage, found: Option<KeyUsage> },
+    KeyUsage {
+        required: KeyUsage,
+        found: Option<KeyUsage>,
+    },
     /// An issuing certificate is not CA:TRUE.
     NotCa,
     /// More CA certificates below this one than its pathLenConstraint allows.
-    PathLength { limit: u32, found: u32 },
+    PathLength {
+        limit: u32,
+        found: u32,
+    },
     /// A critical extension hanko does not process (dotted OID).
-    UnknownCriticalExtension { oid: String },
+    UnknownCriticalExtension {
+        oid: String,
+    },
     /// The certificate's policy names another purpose than the one required.
-    Purpose { required: Purpose, found: Kind },
+    Purpose {
+        required: Purpose,
+        found: Kind,
+    },
     /// The only candidate issuer has the right key identifier but another subject name.
-    IssuerName { expected: String, found: String },
+    IssuerName {
+        expected: String,
+        found: String,
+    },
     /// Candidate issuers have the right name but another subjectKeyIdentifier than the
     /// certificate's authorityKeyIdentifier (hex).
-    KeyIdentifier { expected: String, found: String },
+    KeyIdentifier {
+        expected: String,
+        found: String,
+    },
     /// The certificate is on a supplied CRL.
-    Revoked { serial: Vec<u8>, date: UnixTime, reason: Option<RevocationReason> },
+    Revoked {
+        serial: Vec<u8>,
+        date: UnixTime,
+        reason: Option<RevocationReason>,
+    },
     /// A supplied CRL for this certificate fails its own checks.
     Crl(CrlError),
     /// `require_revocation_check` is set and no supplied CRL covers this certificate.
     NoCrl,
     /// No anchor (and no intermediate leading to one) issues this certificate.
-    UntrustedIssuer { issuer: String },
+    UntrustedIssuer {
+        issuer: String,
+    },
     /// The path grew beyond the depth limit.
-    TooLong { limit: usize },
+    TooLong {
+        limit: usize,
+    },
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -240,7 +274,12 @@ impl fmt::Display for Check {
             Self::NotYetValid { not_before, at } => write!(f, "not valid before {not_before} (checked at {at})"),
             Self::Expired { not_after, at } => write!(f, "expired on {not_after} (checked at {at})"),
             Self::KeyUsage { required, found: Some(found) } => {
-                write!(f, "key usage ({}) lacks {}", key_usage_names(*found), key_usage_names(required.difference(*found)))
+                write!(
+                    f,
+                    "key usage ({}) lacks {}",
+                    key_usage_names(*found),
+                    key_usage_names(required.difference(*found))
+                )
             }
             Self::KeyUsage { required, found: None } => {
                 write!(f, "no key usage extension (needs {})", key_usage_names(*required))

@@ -16,8 +16,8 @@
 use hanko_codec::generated::files::{TextBasicFour, TextIntegrity, TextMyNumber};
 use hanko_codec::tlv::ber::TlvIter;
 
-pub use crate::error::IntegrityError;
 use crate::cv::CvCertificate;
+pub use crate::error::IntegrityError;
 use crate::key::RsaPublicKey;
 use crate::signature::{self, ct_eq, HashAlgorithm, Scheme};
 

@@ -65,7 +65,9 @@ pub struct RsaPublicKey {
     n: Box<[u8]>,
     e: Box<[u8]>,
     bits: usize,
-    slow: rsa::PublicKey,
+    /// Built on first use: the Montgomery parameters cost more than the common case, a
+    /// valid signature on the fast path, ever needs.
+    slow: OnceLock<Option<rsa::PublicKey>>,
     fast: [OnceLock<Option<ParsedPublicKey>>; FastAlg::COUNT],
 }
 
@@ -73,8 +75,8 @@ impl RsaPublicKey {
     /// From a DER `SubjectPublicKeyInfo` with algorithm rsaEncryption.
     pub fn from_spki_der(spki: &[u8]) -> Result<Self, KeyError> {
         use x509_parser::prelude::FromDer;
-        let (rest, info) = x509_parser::x509::SubjectPublicKeyInfo::from_der(spki)
-            .map_err(|e| KeyError::Malformed(e.to_string()))?;
+        let (rest, info) =
+            x509_parser::x509::SubjectPublicKeyInfo::from_der(spki).map_err(|e| KeyError::Malformed(e.to_string()))?;
         if !rest.is_empty() {
             return Err(KeyError::Malformed(format!("{} bytes after the SubjectPublicKeyInfo", rest.len())));
         }
@@ -105,21 +107,23 @@ impl RsaPublicKey {
         if !(MIN_MODULUS_BITS..=MAX_MODULUS_BITS).contains(&bits) {
             return Err(KeyError::ModulusSize { bits });
         }
-        if e.len() > 8 {
+        if n.last().is_none_or(|&b| b & 1 == 0) {
+            return Err(KeyError::Modulus);
+        }
+        // Odd, 3 ≤ e ≤ 2^33 − 1: the bounds of both aws-lc and RustCrypto (a larger exponent
+        // only makes verification slower, RSADoS). With n ≥ 1024 bits, e < n follows.
+        let e_value = if e.len() <= 8 { e.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b)) } else { u64::MAX };
+        if e_value < 3 || e_value & 1 == 0 || e_value > (1 << 33) - 1 {
             return Err(KeyError::Exponent);
         }
-        let n_int = BoxedUint::from_be_slice_vartime(n);
-        let e_int = BoxedUint::from_be_slice_vartime(e);
-        let slow = rsa::PublicKey::new_with_size_limits(n_int, e_int, MIN_MODULUS_BITS..=MAX_MODULUS_BITS)
-            .map_err(|err| match err {
-                rsa::Error::InvalidModulus => KeyError::Modulus,
-                rsa::Error::ModulusTooSmall | rsa::Error::ModulusTooLarge => KeyError::ModulusSize { bits },
-                _ => KeyError::Exponent,
-            })?;
-        let key = Self { n: n.into(), e: e.into(), bits, slow, fast: Default::default() };
-        // sha256WithRSA is what JPKI uses everywhere: build it now, so a key aws-lc-rs rejects
-        // fails here rather than at the first verification.
-        if bits >= FAST_MIN_BITS && key.fast(FastAlg::Pkcs1Sha256).is_none() {
+        let key = Self { n: n.into(), e: e.into(), bits, slow: OnceLock::new(), fast: Default::default() };
+        if bits >= FAST_MIN_BITS {
+            // sha256WithRSA is what JPKI uses everywhere: build it now, so a key aws-lc-rs
+            // rejects fails here rather than at the first verification.
+            if key.fast(FastAlg::Pkcs1Sha256).is_none() {
+                return Err(KeyError::Rejected);
+            }
+        } else if key.slow().is_none() {
             return Err(KeyError::Rejected);
         }
         Ok(key)
@@ -167,17 +171,28 @@ impl RsaPublicKey {
             .as_ref()
     }
 
+    fn slow(&self) -> Option<&rsa::PublicKey> {
+        self.slow
+            .get_or_init(|| {
+                let n = BoxedUint::from_be_slice_vartime(&self.n);
+                let e = BoxedUint::from_be_slice_vartime(&self.e);
+                rsa::PublicKey::new_with_size_limits(n, e, MIN_MODULUS_BITS..=MAX_MODULUS_BITS).ok()
+            })
+            .as_ref()
+    }
+
     /// RSAVP1 (RFC 8017 §5.2.2): the encoded message `s^e mod n` as `k` bytes.
     pub(crate) fn public_op(&self, signature: &[u8]) -> Result<Vec<u8>, SignatureError> {
-        let k = self.slow.size();
+        let k = self.size();
         if signature.len() != k {
             return Err(SignatureError::WrongLength { expected: k, found: signature.len() });
         }
-        let s = BoxedUint::from_be_slice(signature, self.slow.n_bits_precision()).map_err(|_| SignatureError::Invalid)?;
-        if &s >= self.slow.n().as_ref() {
+        let slow = self.slow().ok_or(SignatureError::Invalid)?;
+        let s = BoxedUint::from_be_slice(signature, slow.n_bits_precision()).map_err(|_| SignatureError::Invalid)?;
+        if s >= *slow.n().as_ref() {
             return Err(SignatureError::Invalid);
         }
-        let m = rsa::hazmat::rsa_encrypt(&self.slow, &s).map_err(|_| SignatureError::Invalid)?;
+        let m = rsa::hazmat::rsa_encrypt(slow, &s).map_err(|_| SignatureError::Invalid)?;
         let bytes = m.to_be_bytes();
         let mut em = vec![0u8; k];
         // The integer is stored at limb precision, possibly wider than k; it is < n, so the
@@ -307,11 +322,17 @@ mod tests {
     fn rejects_bad_components() {
         let mut n = vec![0xC5u8; 256];
         n[255] = 0x01;
-        assert!(matches!(RsaPublicKey::from_components(&n[..64], &[1, 0, 1]), Err(KeyError::ModulusSize { bits: 512 })));
+        assert!(matches!(
+            RsaPublicKey::from_components(&n[..64], &[1, 0, 1]),
+            Err(KeyError::ModulusSize { bits: 512 })
+        ));
         let mut even = n.clone();
         even[255] = 0x02;
         assert!(matches!(RsaPublicKey::from_components(&even, &[1, 0, 1]), Err(KeyError::Modulus)));
-        assert!(RsaPublicKey::from_components(&n, &[2]).is_err());
-        assert!(RsaPublicKey::from_components(&n, &[]).is_err());
+        for bad_e in [&[2][..], &[], &[1], &[0x02, 0x00, 0x00, 0x00, 0x01]] {
+            assert_eq!(RsaPublicKey::from_components(&n, bad_e).map(|_| ()), Err(KeyError::Exponent), "{bad_e:?}");
+        }
+        let key = RsaPublicKey::from_components(&n, &[0x01, 0xFF, 0xFF, 0xFF, 0xFF]).unwrap();
+        assert_eq!((key.bits(), key.size()), (2048, 256));
     }
 }

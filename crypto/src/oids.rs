@@ -47,24 +47,19 @@ pub const FRESHEST_CRL: &[u8] = &[0x55, 0x1D, 0x2E];
 /// JPKI arc 1.2.392.200149.8.5 (J-LIS).
 pub const JPKI_ARC: &[u8] = &[0x2A, 0x83, 0x08, 0x8C, 0x9B, 0x55, 0x08, 0x05];
 /// Certificate policy of the signing certificate (署名用), 1.2.392.200149.8.5.1.1.20.
-pub const POLICY_SIGNING: &[u8] = &[0x2A, 0x83, 0x08, 0x8C, 0x9B, 0x55, 0x08, 0x05, 0x01, 0x01, 0x14];
+pub const POLICY_SIGNING: &[u8] = crate::generated::pki::JPKI_POLICY_SIGN.der;
 /// Certificate policy of the user authentication certificate (利用者証明用), 1.2.392.200149.8.5.1.3.30.
-pub const POLICY_AUTHENTICATION: &[u8] = &[0x2A, 0x83, 0x08, 0x8C, 0x9B, 0x55, 0x08, 0x05, 0x01, 0x03, 0x1E];
+pub const POLICY_AUTHENTICATION: &[u8] = crate::generated::pki::JPKI_POLICY_AUTH.der;
 /// Signing policy of the JPKI-TEST hierarchy, 1.2.392.200149.8.5.1.0.20 (one source:
 /// docs/research/jpki-cert-profile.md §1.2).
-pub const POLICY_TEST_SIGNING: &[u8] = &[0x2A, 0x83, 0x08, 0x8C, 0x9B, 0x55, 0x08, 0x05, 0x01, 0x00, 0x14];
+pub const POLICY_TEST_SIGNING: &[u8] = crate::generated::pki::JPKI_POLICY_SIGN_TEST.der;
 /// Holder attributes in the SAN: 1.2.392.200149.8.5.5.x, x = 1..6.
 pub const HOLDER_ARC: &[u8] = &[0x2A, 0x83, 0x08, 0x8C, 0x9B, 0x55, 0x08, 0x05, 0x05];
 
-/// Sub-certificate policy (scheme 3, project-defined) as spec/pki/profile.json names it,
-/// 2.25.229757441722520946406476386154126330402.1.
-pub const SUB_CERTIFICATE_POLICY_SPEC: &[u8] = crate::generated::pki::HANKO_SUB_CERTIFICATE_POLICY.der;
-/// Sub-certificate policy as the test PKI issues it, 1.3.6.1.4.1.55555.1.2: RustCrypto's
-/// `const-oid` rejects arcs above `u32::MAX`, so `crate::testpki` cannot write the `2.25`
-/// form (see its module docs). Both are recognised until the two agree.
-pub const SUB_CERTIFICATE_POLICY_TESTPKI: &[u8] = &[0x2B, 0x06, 0x01, 0x04, 0x01, 0x83, 0xB2, 0x03, 0x01, 0x02];
+/// Sub-certificate policy (scheme 3, project-defined; spec/pki/profile.json).
+pub const SUB_CERTIFICATE_POLICY: &[u8] = crate::generated::pki::HANKO_SUB_CERTIFICATE_POLICY.der;
 /// Every policy OID that marks a sub certificate.
-pub const SUB_CERTIFICATE_POLICIES: &[&[u8]] = &[SUB_CERTIFICATE_POLICY_SPEC, SUB_CERTIFICATE_POLICY_TESTPKI];
+pub const SUB_CERTIFICATE_POLICIES: &[&[u8]] = &[SUB_CERTIFICATE_POLICY];
 
 /// The holder attribute arc's last component, if `oid` is 1.2.392.200149.8.5.5.x with x < 128.
 pub fn holder_attribute(oid: &[u8]) -> Option<u8> {
@@ -108,8 +103,7 @@ pub const KNOWN: &[(&[u8], &str, &str)] = &[
     (POLICY_AUTHENTICATION, "1.2.392.200149.8.5.1.3.30", "jpki-cp-auth-class30"),
     (POLICY_TEST_SIGNING, "1.2.392.200149.8.5.1.0.20", "jpki-test-cp-sign"),
     (HOLDER_ARC, "1.2.392.200149.8.5.5", "jpki-holder-attributes"),
-    (SUB_CERTIFICATE_POLICY_SPEC, "2.25.229757441722520946406476386154126330402.1", "hanko-sub-certificate-policy"),
-    (SUB_CERTIFICATE_POLICY_TESTPKI, "1.3.6.1.4.1.55555.1.2", "hanko-sub-certificate-policy (test PKI)"),
+    (SUB_CERTIFICATE_POLICY, "1.3.6.1.4.1.32473.1.2", "hanko-sub-certificate-policy"),
 ];
 
 /// The short name of a known OID.

@@ -131,10 +131,16 @@ pub(crate) fn signature_hash(oid: &[u8]) -> Result<HashAlgorithm, String> {
     }
 }
 
-/// DER from DER or PEM input. PEM is recognised by a `-----BEGIN ` line (text before it is
-/// skipped); its label must be one of `labels`.
+/// DER from DER or PEM input. Input starting with a SEQUENCE tag is DER; otherwise PEM is
+/// recognised by a `-----BEGIN ` line (text before it is skipped) and its label must be one
+/// of `labels`; anything else is passed on as DER for the parser to refuse.
 pub fn der_from_pem_or_der<'i>(input: &'i [u8], labels: &[&str]) -> Result<Cow<'i, [u8]>, ProfileError> {
     const BEGIN: &[u8] = b"-----BEGIN ";
+    // DER certificates and CRLs start with a SEQUENCE tag, and may contain any bytes later,
+    // the PEM marker included.
+    if input.first() == Some(&0x30) {
+        return Ok(Cow::Borrowed(input));
+    }
     let Some(start) = input.windows(BEGIN.len()).position(|w| w == BEGIN) else {
         return Ok(Cow::Borrowed(input));
     };

@@ -165,7 +165,12 @@ pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     verify_slices_are_equal(a, b).is_ok()
 }
 
-fn verify_prehashed(key: &RsaPublicKey, hash: HashAlgorithm, digest: &[u8], signature: &[u8]) -> Result<(), SignatureError> {
+fn verify_prehashed(
+    key: &RsaPublicKey,
+    hash: HashAlgorithm,
+    digest: &[u8],
+    signature: &[u8],
+) -> Result<(), SignatureError> {
     if digest.len() != hash.digest_len() {
         return Err(SignatureError::WrongLength { expected: hash.digest_len(), found: digest.len() });
     }
@@ -215,7 +220,12 @@ fn pkcs1_unpad(em: &[u8]) -> Result<&[u8], SignatureError> {
     Ok(&body[ff + 1..])
 }
 
-fn check_pkcs1_digest_info(key: &RsaPublicKey, signature: &[u8], hash: HashAlgorithm, digest: &[u8]) -> Result<(), SignatureError> {
+fn check_pkcs1_digest_info(
+    key: &RsaPublicKey,
+    signature: &[u8],
+    hash: HashAlgorithm,
+    digest: &[u8],
+) -> Result<(), SignatureError> {
     let em = key.public_op(signature)?;
     let t = pkcs1_unpad(&em)?;
     match split_digest_info(t) {

@@ -4,7 +4,8 @@ use hanko_crypto::chain::Anchor;
 use hanko_crypto::profile::{Certificate, Generation, KeyUsage, Kind};
 use hanko_crypto::time::UnixTime;
 
-const DIR: &str = "/work/shared/testdata/jpki-ca";
+/// The repository's copy of the public J-LIS roots (as in /work/shared/testdata/jpki-ca).
+const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../corpus/testdata/jpki-ca");
 
 fn load(name: &str) -> Vec<u8> {
     std::fs::read(format!("{DIR}/{name}.pem")).unwrap_or_else(|e| panic!("{DIR}/{name}.pem: {e}"))

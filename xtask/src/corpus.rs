@@ -2,7 +2,7 @@
 //! `fuzz/targets`. Seeds are named after where their example stands in the spec, so that
 //! a regenerated corpus differs from the committed one only where the spec changed.
 //!
-//! Only files whose names start with [`SPEC_PREFIX`] or [`RANDOM_PREFIX`] belong to the
+//! Only files whose names start with [`SPEC_PREFIX`], [`RANDOM_PREFIX`] or [`PKI_PREFIX`] belong to the
 //! writer: it replaces those and leaves any other file (a minimised crash kept as a
 //! regression input, say) where it is.
 
@@ -14,9 +14,56 @@ use std::path::Path;
 pub const SPEC_PREFIX: &str = "spec-";
 /// Fixed pseudo-random seeds for the structure-aware target.
 pub const RANDOM_PREFIX: &str = "random-";
+/// Seeds taken from the checked-in test PKI (`corpus/testdata/pki/`).
+pub const PKI_PREFIX: &str = "pki-";
 
 /// The targets that take seeds from examples of one format each, plus `roundtrip`.
 pub const TARGETS: [&str; 6] = ["capdu", "rapdu", "ber_tlv", "simple_tlv", "ef", "roundtrip"];
+
+/// The verify-core targets, seeded from the test PKI.
+pub const PKI_TARGETS: [&str; 5] = ["certificate", "chain", "cv_certificate", "integrity", "signature"];
+
+fn read(path: &Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("{}: {e} (run `hanko testdata pki` or restore corpus/testdata)", path.display()))
+}
+
+/// Seeds for the verify-core targets from the test PKI in `pki`: certificates, the text AP's
+/// signed files, and signatures behind every scheme selector.
+pub fn pki_seeds(pki: &Path) -> Result<BTreeMap<&'static str, BTreeMap<String, Vec<u8>>>, String> {
+    let mut out: BTreeMap<&'static str, BTreeMap<String, Vec<u8>>> = PKI_TARGETS.iter().map(|t| (*t, BTreeMap::new())).collect();
+    let mut put = |target: &'static str, name: String, bytes: Vec<u8>| {
+        if let Some(m) = out.get_mut(target) {
+            m.insert(format!("{PKI_PREFIX}{name}"), bytes);
+        }
+    };
+    for name in ["auth_ca", "sign_ca", "auth_ee", "sign_ee", "auth_revoked", "sub_ca", "sub_ee"] {
+        let der = read(&pki.join(format!("{name}.der")))?;
+        put("certificate", name.to_string(), der.clone());
+        put("certificate", format!("{name}_pem"), read(&pki.join(format!("{name}.pem")))?);
+        if name.starts_with("auth_") && name != "auth_ca" {
+            put("chain", name.to_string(), der);
+        }
+    }
+    let variants = pki.join("variants");
+    let mut names: Vec<_> = std::fs::read_dir(&variants).map_err(|e| format!("{}: {e}", variants.display()))?.filter_map(Result::ok).map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    for v in names {
+        let der = read(&variants.join(&v).join("ee.der"))?;
+        put("chain", format!("variant_{v}"), der.clone());
+        put("certificate", format!("variant_{v}"), der);
+    }
+    put("cv_certificate", "ef0004".into(), read(&pki.join("text_ap/ef0004.bin"))?);
+    let ef0003 = read(&pki.join("text_ap/ef0003.bin"))?;
+    // The last 256 bytes of EF 0003 are its RSA signature: a well-formed payload for every scheme.
+    let sig = ef0003.get(ef0003.len().saturating_sub(256)..).unwrap_or_default().to_vec();
+    put("integrity", "ef0003".into(), ef0003);
+    for selector in 0u8..8 {
+        put("signature", format!("scheme_{selector}"), [&[selector][..], &sig].concat());
+    }
+    let digest_info = parse_hex("3031300D060960864801650304020105000420").unwrap_or_default();
+    put("signature", "digest_info".into(), [&[3u8][..], &digest_info, &[0x5A; 32]].concat());
+    Ok(out)
+}
 
 /// The files the `ef` target's first byte selects among, by index: the readable (`data`)
 /// files in spec order, which is also the order of the generated `File::IDS`.
@@ -81,7 +128,8 @@ pub fn seeds(spec: &Spec) -> Result<BTreeMap<&'static str, BTreeMap<String, Vec<
 /// Writes every target's seeds under `out`, replacing the writer's own earlier seeds.
 /// Returns how many seeds were written.
 pub fn write(spec: &Spec, out: &Path) -> Result<usize, String> {
-    let seeds = seeds(spec)?;
+    let mut seeds = seeds(spec)?;
+    seeds.extend(pki_seeds(&out.join("testdata/pki"))?);
     let mut written = 0;
     for (target, files) in &seeds {
         let dir = out.join(target);
@@ -90,7 +138,7 @@ pub fn write(spec: &Spec, out: &Path) -> Result<usize, String> {
         for entry in entries {
             let entry = entry.map_err(|e| format!("{}: {e}", dir.display()))?;
             let name = entry.file_name().to_string_lossy().into_owned();
-            let ours = name.starts_with(SPEC_PREFIX) || name.starts_with(RANDOM_PREFIX);
+            let ours = [SPEC_PREFIX, RANDOM_PREFIX, PKI_PREFIX].iter().any(|p| name.starts_with(p));
             if ours && !files.contains_key(&name) {
                 std::fs::remove_file(entry.path()).map_err(|e| format!("{}: {e}", entry.path().display()))?;
             }

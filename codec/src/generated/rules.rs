@@ -220,6 +220,8 @@ pub const OID_HANKO_SUB_CERTIFICATE_POLICY: crate::error::Rule = crate::error::R
     what: "sub-certificate policy (hanko project-defined)",
     path: "spec/pki/profile.json#/oids/9",
 };
+pub const OID_HANKO_TEST_UNKNOWN_EXTENSION: crate::error::Rule =
+    crate::error::Rule { what: "an extension no verifier knows (hanko tests)", path: "spec/pki/profile.json#/oids/11" };
 pub const OID_JPKI_HOLDER_ADDRESS: crate::error::Rule =
     crate::error::Rule { what: "holder address", path: "spec/pki/profile.json#/oids/4" };
 pub const OID_JPKI_HOLDER_ADDRESS_SUBSTITUTE: crate::error::Rule =

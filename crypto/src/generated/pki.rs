@@ -95,26 +95,28 @@ pub const JPKI_POLICY_SIGN_TEST: Oid = Oid {
     der: &[0x2A, 0x83, 0x08, 0x8C, 0x9B, 0x55, 0x08, 0x05, 0x01, 0x00, 0x14],
 };
 
-/// sub-certificate policy (hanko project-defined) — policy of the scheme-3 sub certificate issued into the phone UICC; an arc under a UUID (2.25, ITU-T X.667) so no registration is needed (project-defined).
+/// sub-certificate policy (hanko project-defined) — policy of the scheme-3 sub certificate issued into the phone UICC (project-defined).
 pub const HANKO_SUB_CERTIFICATE_POLICY: Oid = Oid {
     id: "oid.hanko.sub_certificate_policy",
     name: "sub-certificate policy (hanko project-defined)",
-    dotted: "2.25.229757441722520946406476386154126330402.1",
-    der: &[
-        0x69, 0x82, 0xD9, 0xD9, 0xD6, 0x9D, 0xEA, 0xDF, 0xDB, 0xBC, 0xEB, 0x98, 0x98, 0xE8, 0xB5, 0xAA, 0x83, 0xD5,
-        0x94, 0x22, 0x01,
-    ],
+    dotted: "1.3.6.1.4.1.32473.1.2",
+    der: &[0x2B, 0x06, 0x01, 0x04, 0x01, 0x81, 0xFD, 0x59, 0x01, 0x02],
 };
 
 /// sub-certificate binding to the main certificate (hanko project-defined) — non-critical extension: SEQUENCE { OCTET STRING SHA-256 of the main authentication certificate, INTEGER its serial number } (project-defined).
 pub const HANKO_MAIN_CERTIFICATE_BINDING: Oid = Oid {
     id: "oid.hanko.main_certificate_binding",
     name: "sub-certificate binding to the main certificate (hanko project-defined)",
-    dotted: "2.25.229757441722520946406476386154126330402.2",
-    der: &[
-        0x69, 0x82, 0xD9, 0xD9, 0xD6, 0x9D, 0xEA, 0xDF, 0xDB, 0xBC, 0xEB, 0x98, 0x98, 0xE8, 0xB5, 0xAA, 0x83, 0xD5,
-        0x94, 0x22, 0x02,
-    ],
+    dotted: "1.3.6.1.4.1.32473.1.1",
+    der: &[0x2B, 0x06, 0x01, 0x04, 0x01, 0x81, 0xFD, 0x59, 0x01, 0x01],
+};
+
+/// an extension no verifier knows (hanko tests) — carried as a critical extension by the test PKI's unknown-critical-extension variant, which every verifier must refuse (project-defined).
+pub const HANKO_TEST_UNKNOWN_EXTENSION: Oid = Oid {
+    id: "oid.hanko.test_unknown_extension",
+    name: "an extension no verifier knows (hanko tests)",
+    dotted: "1.3.6.1.4.1.32473.1.99",
+    der: &[0x2B, 0x06, 0x01, 0x04, 0x01, 0x81, 0xFD, 0x59, 0x01, 0x63],
 };
 
 /// Every OID of the spec.
@@ -130,6 +132,7 @@ pub const OIDS: &[Oid] = &[
     JPKI_POLICY_SIGN_TEST,
     HANKO_SUB_CERTIFICATE_POLICY,
     HANKO_MAIN_CERTIFICATE_BINDING,
+    HANKO_TEST_UNKNOWN_EXTENSION,
 ];
 
 /// Looks an OID up by its DER content octets.

@@ -35,9 +35,10 @@
 //!
 //! # Project-defined parts
 //! The sub-certificate hierarchy (scheme 3, phone UICC) and its binding extension live
-//! under [`PROJECT_ARC`] `1.3.6.1.4.1.55555.1`. A `2.25.<UUID>` arc would be collision-free,
-//! but RustCrypto's `const-oid` (and so `x509-cert`) rejects arcs above `u32::MAX` and
-//! would fail to parse the whole certificate.
+//! under [`PROJECT_ARC`] `1.3.6.1.4.1.32473.1`, below the enterprise number IANA reserves for
+//! documentation (RFC 5612): identifiers for hanko's model and tests, which a deployment would
+//! replace. (A `2.25.<UUID>` arc does not fit RustCrypto's `const-oid`, whose arcs are `u32`.)
+//! The OIDs themselves come from `spec/pki/profile.json` through `crate::generated::pki`.
 
 mod der;
 mod keys;
@@ -127,25 +128,26 @@ pub mod serial {
 
 /// JPKI OIDs used here (private copies; `crate::oids` is the verify core's).
 pub mod oid {
-    pub const POLICY_AUTH: &str = "1.2.392.200149.8.5.1.3.30";
-    pub const POLICY_SIGN: &str = "1.2.392.200149.8.5.1.1.20";
+    use crate::generated::pki;
+    pub const POLICY_AUTH: &str = pki::JPKI_POLICY_AUTH.dotted;
+    pub const POLICY_SIGN: &str = pki::JPKI_POLICY_SIGN.dotted;
     pub const CPS_QUALIFIER: &str = "1.3.6.1.5.5.7.2.1";
     pub const CPS_URI: &str = "http://www.jpki.go.jp/cps.html";
-    pub const HOLDER_NAME: &str = "1.2.392.200149.8.5.5.1";
-    pub const HOLDER_NAME_SUBSTITUTES: &str = "1.2.392.200149.8.5.5.2";
-    pub const HOLDER_SEX: &str = "1.2.392.200149.8.5.5.3";
-    pub const HOLDER_BIRTH_DATE: &str = "1.2.392.200149.8.5.5.4";
-    pub const HOLDER_ADDRESS: &str = "1.2.392.200149.8.5.5.5";
-    pub const HOLDER_ADDRESS_SUBSTITUTES: &str = "1.2.392.200149.8.5.5.6";
-    /// hanko's project arc (see the module docs for why not `2.25`).
-    pub const PROJECT_ARC: &str = "1.3.6.1.4.1.55555.1";
+    pub const HOLDER_NAME: &str = pki::JPKI_HOLDER_NAME.dotted;
+    pub const HOLDER_NAME_SUBSTITUTES: &str = pki::JPKI_HOLDER_NAME_SUBSTITUTE.dotted;
+    pub const HOLDER_SEX: &str = pki::JPKI_HOLDER_SEX.dotted;
+    pub const HOLDER_BIRTH_DATE: &str = pki::JPKI_HOLDER_BIRTH_DATE.dotted;
+    pub const HOLDER_ADDRESS: &str = pki::JPKI_HOLDER_ADDRESS.dotted;
+    pub const HOLDER_ADDRESS_SUBSTITUTES: &str = pki::JPKI_HOLDER_ADDRESS_SUBSTITUTE.dotted;
+    /// hanko's project arc under IANA's documentation enterprise number (RFC 5612).
+    pub const PROJECT_ARC: &str = "1.3.6.1.4.1.32473.1";
     /// Sub-certificate binding: `SEQUENCE { OCTET STRING SHA-256(main auth cert DER),
     /// INTEGER main auth cert serial }`, non-critical.
-    pub const SUB_CERT_BINDING: &str = "1.3.6.1.4.1.55555.1.1";
+    pub const SUB_CERT_BINDING: &str = pki::HANKO_MAIN_CERTIFICATE_BINDING.dotted;
     /// Certificate policy of sub certificates.
-    pub const SUB_CERT_POLICY: &str = "1.3.6.1.4.1.55555.1.2";
+    pub const SUB_CERT_POLICY: &str = pki::HANKO_SUB_CERTIFICATE_POLICY.dotted;
     /// An extension no verifier knows, for [`super::Variant::UnknownCriticalExtension`].
-    pub const TEST_UNKNOWN_EXTENSION: &str = "1.3.6.1.4.1.55555.1.99";
+    pub const TEST_UNKNOWN_EXTENSION: &str = pki::HANKO_TEST_UNKNOWN_EXTENSION.dotted;
 }
 pub use oid::PROJECT_ARC;
 

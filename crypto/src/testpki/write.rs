@@ -216,7 +216,7 @@ All certify the holder's authentication key (`auth_ee.key`).
                 Variant::UnknownCriticalExtension => (
                     serial::VARIANT_UNKNOWN_CRITICAL,
                     "",
-                    "critical extension 1.3.6.1.4.1.55555.1.99 (value NULL) nobody understands",
+                    "critical extension 1.3.6.1.4.1.32473.1.99 (value NULL) nobody understands",
                 ),
                 Variant::Revoked => {
                     (serial::AUTH_REVOKED, "`-crl_check -CRLfile auth_ca.crl.pem`", "revoked (= `auth_revoked`)")
@@ -241,8 +241,8 @@ All certify the holder's authentication key (`auth_ee.key`).
 - AKI on end entities is not evidenced on real cards; it is here so chain builders can use it.
 - The text AP's CV issuer key ids follow the real layout (7 digits, `08 05`, 3 digits, 4 bytes) with
   a leading `9`, which is neither production (`5`) nor JPKI-TEST (`6`).
-- Project arc: 1.3.6.1.4.1.55555.1 (not `2.25.<UUID>`: RustCrypto's `const-oid` rejects arcs above
-  2^32 and would fail to parse the whole certificate)."
+- Project arc: 1.3.6.1.4.1.32473.1, under the enterprise number IANA reserves for documentation
+  (RFC 5612); the OIDs are spec/pki/profile.json's."
         );
         r
     }

@@ -29,7 +29,14 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("simple_tlv", simple_tlv),
     ("ef", ef),
     ("roundtrip", roundtrip),
+    ("certificate", crypto::certificate),
+    ("chain", crypto::chain),
+    ("cv_certificate", crypto::cv_certificate),
+    ("integrity", crypto::integrity),
+    ("signature", crypto::signature),
 ];
+
+pub mod crypto;
 
 /// The spec folder, found at compile time so a fuzz binary runs from any directory.
 pub const SPEC_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../spec");

@@ -1,5 +1,6 @@
 //! `hanko demo`: the APDU walk-through of a real My Number card (tex2e's public walk-through,
-//! REFERENCE §5) replayed command by command through hanko's codecs. The card's answers are
+//! REFERENCE §5) replayed command by command through hanko's codecs, then a client session
+//! against the virtual card (`demo_card`). The card's answers are
 //! synthetic — the holder is 見本 花子, an obviously fake identity — and are built with the
 //! generated encoders, so the demo exercises both directions.
 
@@ -243,8 +244,10 @@ pub fn run(as_json: bool) -> Result<String, String> {
         }
     }
     text.push_str(&format!("\n{n} commands decoded; every one is a command of the spec.\n"));
+    let (card_text, card_json) = crate::demo_card::run()?;
+    text.push_str(&card_text);
     if as_json {
-        Ok(serde_json::to_string_pretty(&json!({ "steps": steps_json })).unwrap_or_default())
+        Ok(serde_json::to_string_pretty(&json!({ "steps": steps_json, "virtual_card": card_json })).unwrap_or_default())
     } else {
         Ok(text)
     }

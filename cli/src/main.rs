@@ -3,10 +3,13 @@
 //! Exit codes: 0 success; 1 a check failed; 2 unreadable input or bad usage, with one line
 //! on standard error saying what and where.
 
+mod check;
 mod decode;
 mod demo;
+mod demo_card;
 mod input;
 mod render;
+mod sim;
 mod testdata;
 mod verify;
 
@@ -48,6 +51,26 @@ enum Cmd {
     Verify {
         #[command(subcommand)]
         what: VerifyCmd,
+    },
+    /// Replays a recorded card session (JSON Lines) through the card model.
+    Check {
+        trace: String,
+        /// The card profile the session was recorded with.
+        #[arg(long, value_enum, default_value = "plastic")]
+        profile: sim::ProfileArg,
+        /// Seed of the test PKI the card carried.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The PIN overrides the card was started with.
+        #[arg(long)]
+        pins: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Runs a simulator.
+    Sim {
+        #[command(subcommand)]
+        what: SimCmd,
     },
     /// Generates test data.
     Testdata {
@@ -102,6 +125,33 @@ enum VerifyCmd {
 }
 
 #[derive(Subcommand)]
+enum SimCmd {
+    /// The virtual My Number card, served to pcscd through vsmartcard-vpcd.
+    Card {
+        /// vpcd's address (Debian's /etc/reader.conf.d/vpcd listens on 127.0.0.1:35963).
+        #[arg(long, default_value = "127.0.0.1:35963")]
+        vpcd: std::net::SocketAddr,
+        #[arg(long, value_enum, default_value = "plastic")]
+        profile: sim::ProfileArg,
+        /// Write every message as JSON Lines.
+        #[arg(long)]
+        trace: Option<std::path::PathBuf>,
+        /// Keep PIN counters (and changed PINs) in this file, replaced atomically.
+        #[arg(long)]
+        state: Option<std::path::PathBuf>,
+        /// Override test credentials: auth=1234,sign=ABC123,text=1234,number_a=…,number_b=…,birth=…,common=…
+        #[arg(long)]
+        pins: Option<String>,
+        /// Seed of the test PKI whose keys and certificates the card carries.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Report connections to vpcd on standard error.
+        #[arg(long)]
+        verbose: bool,
+    },
+}
+
+#[derive(Subcommand)]
 enum TestdataCmd {
     /// Writes the deterministic test PKI (CAs, certificates, keys, CRL, text-AP files).
     Pki {
@@ -152,6 +202,27 @@ fn main() -> ExitCode {
         }
         Cmd::Verify { what: VerifyCmd::Signature { cert, data, sig, digest, scheme, json } } => {
             finish(verify::signature(&cert, &data, &sig, digest, scheme, json), json)
+        }
+        Cmd::Check { trace, profile, seed, pins, json } => {
+            match check::run(&check::CheckArgs { trace: &trace, profile, seed, pins: pins.as_deref(), json }) {
+                Ok(out) => {
+                    println!("{out}");
+                    ExitCode::SUCCESS
+                }
+                Err((code, message, doc)) => {
+                    if let (true, Some(doc)) = (json, doc) {
+                        println!("{doc}");
+                    }
+                    eprintln!("hanko: {message}");
+                    ExitCode::from(code)
+                }
+            }
+        }
+        Cmd::Sim { what: SimCmd::Card { vpcd, profile, trace, state, pins, seed, verbose } } => {
+            match sim::card(&sim::CardArgs { vpcd, profile, trace, state, pins, seed, verbose }) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(&e),
+            }
         }
         Cmd::Testdata { what: TestdataCmd::Pki { out, seed } } => match testdata::run(&out, seed) {
             Ok(summary) => {

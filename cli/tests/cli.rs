@@ -181,7 +181,11 @@ fn demo_runs_the_walkthrough() {
     let out = stdout(&o);
     assert!(out.contains("31 commands decoded"), "{out}");
     assert!(out.contains("見本　花子"), "{out}");
+    assert!(out.contains("verifies under the authentication certificate"), "{out}");
     let v = json(&hanko(&["demo", "--json"]));
+    assert_eq!(v["virtual_card"]["signature"]["verified"], true);
+    assert_eq!(v["virtual_card"]["my_number"], "123456789018");
+    assert_eq!(v["virtual_card"]["basic_four"]["sex"], "female");
     let steps = v["steps"].as_array().unwrap();
     assert_eq!(steps.len(), 31);
     assert!(steps.iter().all(|s| s["capdu"]["command"].is_object()));

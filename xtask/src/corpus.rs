@@ -20,8 +20,24 @@ pub const PKI_PREFIX: &str = "pki-";
 /// The targets that take seeds from examples of one format each, plus `roundtrip`.
 pub const TARGETS: [&str; 6] = ["capdu", "rapdu", "ber_tlv", "simple_tlv", "ef", "roundtrip"];
 
-/// The verify-core targets, seeded from the test PKI.
-pub const PKI_TARGETS: [&str; 5] = ["certificate", "chain", "cv_certificate", "integrity", "signature"];
+/// The verify-core targets and the JPKI client's, seeded from the test PKI.
+pub const PKI_TARGETS: [&str; 6] = ["certificate", "chain", "cv_certificate", "integrity", "signature", "client"];
+
+/// The stateful card targets: sessions of power events and commands.
+pub const CARD_TARGETS: [&str; 2] = ["card_model", "virtual_card"];
+
+/// Sessions in the card targets' encoding (a kind byte per step: `03`+index picks a
+/// command of the target's vocabulary; `02`+length+bytes is a raw C-APDU; `00` power on,
+/// `01` power off): the walk-through, a PIN blocked, and a signature refused then made.
+pub fn card_seeds() -> BTreeMap<String, Vec<u8>> {
+    let seeds: [(&str, &[u8]); 4] = [
+        ("walkthrough", &[3, 0, 3, 8, 3, 19, 3, 20, 3, 0, 3, 4, 3, 12, 3, 6, 3, 23, 3, 1, 3, 10, 3, 12, 3, 9, 3, 20]),
+        ("block_pin", &[3, 0, 3, 4, 3, 13, 3, 13, 3, 13, 3, 12, 3, 11, 3, 6, 3, 23]),
+        ("sign_refused_then_made", &[3, 0, 3, 6, 3, 23, 3, 4, 3, 12, 3, 6, 3, 23, 1, 0, 3, 0, 3, 6, 3, 23]),
+        ("raw_apdus", &[2, 4, 0x00, 0xA4, 0x04, 0x00, 2, 5, 0x00, 0xB0, 0x00, 0x00, 0x00, 2, 0]),
+    ];
+    seeds.iter().map(|(n, b)| (format!("{PKI_PREFIX}{n}"), b.to_vec())).collect()
+}
 
 fn read(path: &Path) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("{}: {e} (run `hanko testdata pki` or restore corpus/testdata)", path.display()))
@@ -62,6 +78,52 @@ pub fn pki_seeds(pki: &Path) -> Result<BTreeMap<&'static str, BTreeMap<String, V
     }
     let digest_info = parse_hex("3031300D060960864801650304020105000420").unwrap_or_default();
     put("signature", "digest_info".into(), [&[3u8][..], &digest_info, &[0x5A; 32]].concat());
+    for (style, name) in [(0u8, "honest_probe7"), (1, "honest_probe4")] {
+        put("client", name.into(), client_script(style, pki)?);
+    }
+    // A card that refuses every SELECT: one frame per step of the session, each `6A82`.
+    put("client", "refusals".into(), [&[0u8][..], &[0x00, 0x02, 0x6A, 0x82].repeat(14)].concat());
+    Ok(out)
+}
+
+/// A `client` target input (fuzz/targets/src/client.rs): the read style byte, then what a
+/// card holding the test PKI answers to every command of the target's session, in order,
+/// each R-APDU framed by a 2-byte big-endian length. The target's tests check that this
+/// script gets every step of the session through, so the two cannot drift apart unseen.
+fn client_script(style: u8, pki: &Path) -> Result<Vec<u8>, String> {
+    let ok = |data: &[u8]| [data, &[0x90, 0x00][..]].concat();
+    // jpki/myna probes 7 bytes and continues from there; OpenSC probes 4 and starts over.
+    let (probe, from) = if style % 2 == 0 { (7, 7) } else { (4, 0) };
+    let tlv_read = |file: &[u8]| {
+        let mut answers = vec![ok(&[]), ok(&file[..probe.min(file.len())])];
+        answers.extend(file.get(from..).unwrap_or_default().chunks(256).map(ok));
+        answers
+    };
+    let mut label = b"JPKIAPICCTOKEN2".to_vec();
+    label.resize(32, b' ');
+    let ef0003 = read(&pki.join("text_ap/ef0003.bin"))?;
+    let signature = &ef0003[ef0003.len().saturating_sub(256)..];
+    // SELECT JPKI AP, SELECT EF 0006, READ BINARY of the label.
+    let mut answers = vec![ok(&[]), ok(&[]), ok(&label)];
+    for name in ["auth_ee", "auth_ca", "sign_ca"] {
+        answers.extend(tlv_read(&read(&pki.join(format!("{name}.der")))?));
+    }
+    // Retry counters of the PIN and the password: SELECT EF, empty VERIFY.
+    answers.extend([ok(&[]), vec![0x63, 0xC3], ok(&[]), vec![0x63, 0xC5]]);
+    answers.extend([ok(&[]), ok(&[])]);
+    answers.extend(tlv_read(&read(&pki.join("sign_ee.der"))?));
+    // VERIFY the PIN, SELECT the key, COMPUTE DIGITAL SIGNATURE.
+    answers.extend([ok(&[]), ok(&[]), ok(&[]), ok(signature)]);
+    // SELECT text AP, SELECT and VERIFY its PIN, SELECT EF 0001, READ BINARY of 17 bytes.
+    answers.extend([ok(&[]), ok(&[]), ok(&[]), ok(&[]), ok(&read(&pki.join("text_ap/ef0001.bin"))?)]);
+    answers.extend(tlv_read(&read(&pki.join("text_ap/ef0002.bin"))?));
+    answers.extend([ok(&[]), ok(&[]), ok(&label)]);
+    let mut out = vec![style];
+    for a in answers {
+        let len = u16::try_from(a.len()).map_err(|_| "an R-APDU longer than 65535 bytes".to_string())?;
+        out.extend_from_slice(&len.to_be_bytes());
+        out.extend_from_slice(&a);
+    }
     Ok(out)
 }
 
@@ -130,6 +192,9 @@ pub fn seeds(spec: &Spec) -> Result<BTreeMap<&'static str, BTreeMap<String, Vec<
 pub fn write(spec: &Spec, out: &Path) -> Result<usize, String> {
     let mut seeds = seeds(spec)?;
     seeds.extend(pki_seeds(&out.join("testdata/pki"))?);
+    for target in CARD_TARGETS {
+        seeds.insert(target, card_seeds());
+    }
     let mut written = 0;
     for (target, files) in &seeds {
         let dir = out.join(target);

@@ -100,6 +100,15 @@ fn main() -> ExitCode {
                 };
             }
             if own && result.is_ok() {
+                let model_out = root.join("model/src/generated");
+                result = match codegen::generate_model(&loaded) {
+                    Ok(Some(m)) => if check { codegen::check(&m, &model_out) } else { codegen::write(&m, &model_out) }
+                        .map(|d| format!("{}\n{d}", result.unwrap_or_default())),
+                    Ok(None) => result,
+                    Err(e) => Err(e),
+                };
+            }
+            if own && result.is_ok() {
                 // hanko's own spec also documents itself.
                 let doc = vec![("reference.md".to_string(), codegen::reference_doc(&loaded))];
                 let docs = root.join("docs");

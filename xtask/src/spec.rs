@@ -342,6 +342,44 @@ pub struct ProfileEntry {
     pub validity: String,
 }
 
+/// A rule of the card model: for `command`, the status word `emits` (a status word id, or
+/// `profile.blocked_sw`) when the model finds its condition.
+#[derive(Clone, Debug, Deserialize)]
+pub struct CardRuleEntry {
+    #[serde(flatten)]
+    pub common: Common,
+    /// A command id, or `*` for rules that apply before a command is recognised.
+    pub command: String,
+    pub emits: String,
+}
+
+/// A file whose read access a profile changes.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReadOverride {
+    pub file: String,
+    pub read: Vec<String>,
+}
+
+/// A kind of card the model and simulator can be.
+#[derive(Clone, Debug, Deserialize)]
+pub struct CardProfileEntry {
+    #[serde(flatten)]
+    pub common: Common,
+    pub token_label: String,
+    pub atr: String,
+    pub applications: Vec<String>,
+    /// What VERIFY answers once the PIN is blocked (a status word id).
+    pub blocked_sw: String,
+    #[serde(default)]
+    pub absent_files: Vec<String>,
+    #[serde(default)]
+    pub read_overrides: Vec<ReadOverride>,
+    /// Answer case-4 commands with 61xx and hand the data out by GET RESPONSE.
+    #[serde(default)]
+    pub chain_responses: bool,
+}
+
 /// One spec file. Every section is optional; a file usually holds one or two.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -371,6 +409,10 @@ pub struct SpecFile {
     pub oids: Vec<OidEntry>,
     #[serde(default)]
     pub certificate_profiles: Vec<ProfileEntry>,
+    #[serde(default)]
+    pub card_rules: Vec<CardRuleEntry>,
+    #[serde(default)]
+    pub profiles: Vec<CardProfileEntry>,
 }
 
 /// A loaded spec file with where it came from.
@@ -512,6 +554,14 @@ impl Spec {
         self.files.iter().flat_map(|l| l.file.certificate_profiles.iter().enumerate().map(move |(i, e)| (l, i, e)))
     }
 
+    pub fn card_rules(&self) -> impl Iterator<Item = (&Loaded, usize, &CardRuleEntry)> {
+        self.files.iter().flat_map(|l| l.file.card_rules.iter().enumerate().map(move |(i, e)| (l, i, e)))
+    }
+
+    pub fn card_profiles(&self) -> impl Iterator<Item = (&Loaded, usize, &CardProfileEntry)> {
+        self.files.iter().flat_map(|l| l.file.profiles.iter().enumerate().map(move |(i, e)| (l, i, e)))
+    }
+
     pub fn tlv_limits(&self) -> Option<&TlvLimits> {
         self.tlv_entries().find(|(_, _, e)| e.common.id == "tlv.ber").and_then(|(_, _, e)| e.limits.as_ref())
     }
@@ -556,6 +606,12 @@ impl Spec {
             }
             for (i, e) in f.certificate_profiles.iter().enumerate() {
                 out.push((at("certificate_profiles", i), &e.common, Format::Tlv));
+            }
+            for (i, e) in f.card_rules.iter().enumerate() {
+                out.push((at("card_rules", i), &e.common, Format::Capdu));
+            }
+            for (i, e) in f.profiles.iter().enumerate() {
+                out.push((at("profiles", i), &e.common, Format::Capdu));
             }
         }
         out

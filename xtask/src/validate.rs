@@ -21,6 +21,8 @@ fn allowed_keys(section: &str) -> &'static [&'static str] {
         "commands" => &["instruction", "header", "cases", "params", "data", "responses"],
         "files" => &["application", "fid", "kind", "read", "layout", "padding", "pin", "key"],
         "oids" => &["oid", "meaning"],
+        "card_rules" => &["command", "emits"],
+        "profiles" => &["token_label", "atr", "applications", "blocked_sw", "absent_files", "read_overrides", "chain_responses"],
         "certificate_profiles" => &["kind", "ca", "key_usage", "key_usage_critical", "policies", "holder_data", "validity"],
         _ => &[],
     }
@@ -38,6 +40,8 @@ const SECTIONS: &[&str] = &[
     "files",
     "oids",
     "certificate_profiles",
+    "card_rules",
+    "profiles",
 ];
 
 /// KeyUsage bits of RFC 5280 §4.2.1.3, in bit order.
@@ -123,6 +127,7 @@ pub fn validate(spec: &Spec) -> Report {
     v.commands();
     v.files();
     v.pki();
+    v.card();
     let examples = v.examples();
     let entries = spec.all_entries().len();
     Report { problems: v.problems, entries, examples }
@@ -442,6 +447,55 @@ impl V<'_> {
             }
             if !is_snake(&p.kind) {
                 self.problem(format!("{at}/kind"), "kind is snake_case");
+            }
+        }
+    }
+
+    fn card(&mut self) {
+        let commands: BTreeSet<_> = self.spec.commands().map(|(_, _, c)| c.common.id.clone()).collect();
+        let statuses: BTreeSet<_> = self.spec.status_words().map(|(_, _, e)| e.common.id.clone()).collect();
+        let apps: BTreeSet<_> = self.spec.applications().map(|(_, _, a)| a.common.id.clone()).collect();
+        let files: BTreeSet<_> = self.spec.files_entries().map(|(_, _, f)| f.common.id.clone()).collect();
+        let pins: BTreeSet<_> = self.spec.files_entries().filter(|(_, _, f)| f.kind == "pin").map(|(_, _, f)| f.common.id.clone()).collect();
+        let rules: Vec<_> = self.spec.card_rules().map(|(l, i, r)| (format!("{}#/card_rules/{i}", l.display), r.clone())).collect();
+        for (at, r) in rules {
+            if r.command != "*" && !commands.contains(&r.command) {
+                self.problem(format!("{at}/command"), format!("dangling reference: no command {:?}", r.command));
+            }
+            if r.emits != "profile.blocked_sw" && !statuses.contains(&r.emits) {
+                self.problem(format!("{at}/emits"), format!("dangling reference: no status word {:?}", r.emits));
+            }
+        }
+        let profiles: Vec<_> = self.spec.card_profiles().map(|(l, i, p)| (format!("{}#/profiles/{i}", l.display), p.clone())).collect();
+        for (at, p) in profiles {
+            if !is_hex(&p.atr, 2..=33) {
+                self.problem(format!("{at}/atr"), "an ATR is 2 to 33 bytes of upper-case hex");
+            }
+            if p.token_label.len() > 32 || !p.token_label.bytes().all(|b| (0x20..0x7F).contains(&b)) {
+                self.problem(format!("{at}/token_label"), "a token label is at most 32 printable ASCII characters");
+            }
+            if !statuses.contains(&p.blocked_sw) {
+                self.problem(format!("{at}/blocked_sw"), format!("dangling reference: no status word {:?}", p.blocked_sw));
+            }
+            for (j, a) in p.applications.iter().enumerate() {
+                if !apps.contains(a) {
+                    self.problem(format!("{at}/applications/{j}"), format!("dangling reference: no application {a:?}"));
+                }
+            }
+            for (j, f) in p.absent_files.iter().enumerate() {
+                if !files.contains(f) {
+                    self.problem(format!("{at}/absent_files/{j}"), format!("dangling reference: no file {f:?}"));
+                }
+            }
+            for (j, o) in p.read_overrides.iter().enumerate() {
+                if !files.contains(&o.file) {
+                    self.problem(format!("{at}/read_overrides/{j}/file"), format!("dangling reference: no file {:?}", o.file));
+                }
+                for (k, pin) in o.read.iter().enumerate() {
+                    if !pins.contains(pin) {
+                        self.problem(format!("{at}/read_overrides/{j}/read/{k}"), format!("dangling reference: no PIN file {pin:?}"));
+                    }
+                }
             }
         }
     }

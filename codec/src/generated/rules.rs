@@ -2,10 +2,12 @@
 //   spec/apdu/iso7816.json
 //   spec/apdu/jpki.json
 //   spec/card/applications.json
+//   spec/card/profiles.json
 //   spec/ef/common_ap.json
 //   spec/ef/jpki_ap.json
 //   spec/ef/surface_ap.json
 //   spec/ef/text_ap.json
+//   spec/flow/card.json
 //   spec/pki/profile.json
 //   spec/tlv/tlv.json
 // Do not edit: change the spec and run `cargo xtask codegen`.
@@ -45,6 +47,102 @@ pub const AP_SURFACE: crate::error::Rule = crate::error::Rule {
 pub const AP_TEXT: crate::error::Rule = crate::error::Rule {
     what: "card-info input support AP (券面事項入力補助AP)",
     path: "spec/card/applications.json#/applications/1",
+};
+pub const CARD_AP_SIGN_NO_KEY: crate::error::Rule =
+    crate::error::Rule { what: "AP signature where the DF has no AP key", path: "spec/flow/card.json#/card_rules/30" };
+pub const CARD_AP_SIGN_OK: crate::error::Rule =
+    crate::error::Rule { what: "AP signature with the AP's own key", path: "spec/flow/card.json#/card_rules/29" };
+pub const CARD_BAD_DATA: crate::error::Rule = crate::error::Rule {
+    what: "command data that does not follow its layout",
+    path: "spec/flow/card.json#/card_rules/4",
+};
+pub const CARD_CHALLENGE_OK: crate::error::Rule =
+    crate::error::Rule { what: "GET CHALLENGE", path: "spec/flow/card.json#/card_rules/31" };
+pub const CARD_CHANGE_BAD_VALUE: crate::error::Rule = crate::error::Rule {
+    what: "CHANGE REFERENCE DATA with a value the PIN's rules refuse",
+    path: "spec/flow/card.json#/card_rules/16",
+};
+pub const CARD_CHANGE_NOT_VERIFIED: crate::error::Rule =
+    crate::error::Rule { what: "CHANGE REFERENCE DATA before VERIFY", path: "spec/flow/card.json#/card_rules/15" };
+pub const CARD_CHANGE_OK: crate::error::Rule =
+    crate::error::Rule { what: "CHANGE REFERENCE DATA after VERIFY", path: "spec/flow/card.json#/card_rules/17" };
+pub const CARD_CLA_NOT_SUPPORTED: crate::error::Rule =
+    crate::error::Rule { what: "class byte the card does not use", path: "spec/flow/card.json#/card_rules/1" };
+pub const CARD_GET_DATA_NOT_FOUND: crate::error::Rule =
+    crate::error::Rule { what: "GET DATA of an object the card lacks", path: "spec/flow/card.json#/card_rules/33" };
+pub const CARD_GET_DATA_OK: crate::error::Rule =
+    crate::error::Rule { what: "GET DATA of the ATR (5F51)", path: "spec/flow/card.json#/card_rules/32" };
+pub const CARD_GET_RESPONSE_NONE: crate::error::Rule =
+    crate::error::Rule { what: "GET RESPONSE with nothing pending", path: "spec/flow/card.json#/card_rules/35" };
+pub const CARD_GET_RESPONSE_OK: crate::error::Rule =
+    crate::error::Rule { what: "GET RESPONSE of pending data", path: "spec/flow/card.json#/card_rules/34" };
+pub const CARD_INS_NOT_SUPPORTED: crate::error::Rule =
+    crate::error::Rule { what: "instruction the card does not know", path: "spec/flow/card.json#/card_rules/2" };
+pub const CARD_INTERNAL_AUTH_NOT_SUPPORTED: crate::error::Rule =
+    crate::error::Rule { what: "INTERNAL AUTHENTICATE", path: "spec/flow/card.json#/card_rules/37" };
+pub const CARD_MALFORMED: crate::error::Rule =
+    crate::error::Rule { what: "C-APDU that is not ISO 7816-4", path: "spec/flow/card.json#/card_rules/0" };
+pub const CARD_READ_DENIED: crate::error::Rule = crate::error::Rule {
+    what: "READ BINARY of a file whose PIN is not verified",
+    path: "spec/flow/card.json#/card_rules/19",
+};
+pub const CARD_READ_NO_EF: crate::error::Rule =
+    crate::error::Rule { what: "READ BINARY with no readable EF current", path: "spec/flow/card.json#/card_rules/18" };
+pub const CARD_READ_OK: crate::error::Rule =
+    crate::error::Rule { what: "READ BINARY", path: "spec/flow/card.json#/card_rules/21" };
+pub const CARD_READ_PAST_END: crate::error::Rule = crate::error::Rule {
+    what: "READ BINARY at or past the end of the file",
+    path: "spec/flow/card.json#/card_rules/20",
+};
+pub const CARD_READ_SFI_NOT_FOUND: crate::error::Rule = crate::error::Rule {
+    what: "READ BINARY by SFI of a file the DF lacks",
+    path: "spec/flow/card.json#/card_rules/22",
+};
+pub const CARD_RECORD_NOT_FOUND: crate::error::Rule =
+    crate::error::Rule { what: "READ RECORD of a record the EF lacks", path: "spec/flow/card.json#/card_rules/23" };
+pub const CARD_RECORD_OK: crate::error::Rule =
+    crate::error::Rule { what: "READ RECORD", path: "spec/flow/card.json#/card_rules/25" };
+pub const CARD_RECORD_WRONG_LE: crate::error::Rule = crate::error::Rule {
+    what: "READ RECORD with Ne shorter than the record",
+    path: "spec/flow/card.json#/card_rules/24",
+};
+pub const CARD_RESPONSE_CHAINED: crate::error::Rule =
+    crate::error::Rule { what: "response held back for GET RESPONSE", path: "spec/flow/card.json#/card_rules/36" };
+pub const CARD_SELECT_DF_NOT_FOUND: crate::error::Rule =
+    crate::error::Rule { what: "SELECT of an application the card lacks", path: "spec/flow/card.json#/card_rules/6" };
+pub const CARD_SELECT_DF_OK: crate::error::Rule =
+    crate::error::Rule { what: "SELECT of an application the card has", path: "spec/flow/card.json#/card_rules/5" };
+pub const CARD_SELECT_EF_NOT_FOUND: crate::error::Rule = crate::error::Rule {
+    what: "SELECT of a file the current DF lacks (or with no DF selected)",
+    path: "spec/flow/card.json#/card_rules/8",
+};
+pub const CARD_SELECT_EF_OK: crate::error::Rule =
+    crate::error::Rule { what: "SELECT of a file in the current DF", path: "spec/flow/card.json#/card_rules/7" };
+pub const CARD_SIGN_DENIED: crate::error::Rule = crate::error::Rule {
+    what: "COMPUTE DIGITAL SIGNATURE before the key's PIN is verified",
+    path: "spec/flow/card.json#/card_rules/27",
+};
+pub const CARD_SIGN_NO_KEY: crate::error::Rule = crate::error::Rule {
+    what: "COMPUTE DIGITAL SIGNATURE with no key EF current",
+    path: "spec/flow/card.json#/card_rules/26",
+};
+pub const CARD_SIGN_OK: crate::error::Rule =
+    crate::error::Rule { what: "COMPUTE DIGITAL SIGNATURE", path: "spec/flow/card.json#/card_rules/28" };
+pub const CARD_VERIFY_BLOCKED: crate::error::Rule =
+    crate::error::Rule { what: "VERIFY of a blocked PIN", path: "spec/flow/card.json#/card_rules/10" };
+pub const CARD_VERIFY_NO_PIN: crate::error::Rule =
+    crate::error::Rule { what: "VERIFY with no PIN file current", path: "spec/flow/card.json#/card_rules/9" };
+pub const CARD_VERIFY_OK: crate::error::Rule =
+    crate::error::Rule { what: "VERIFY with the right PIN", path: "spec/flow/card.json#/card_rules/11" };
+pub const CARD_VERIFY_QUERY_NO_PIN: crate::error::Rule =
+    crate::error::Rule { what: "empty VERIFY with no PIN file current", path: "spec/flow/card.json#/card_rules/13" };
+pub const CARD_VERIFY_QUERY_TRIES: crate::error::Rule =
+    crate::error::Rule { what: "empty VERIFY: tries left", path: "spec/flow/card.json#/card_rules/14" };
+pub const CARD_VERIFY_WRONG: crate::error::Rule =
+    crate::error::Rule { what: "VERIFY with a wrong PIN", path: "spec/flow/card.json#/card_rules/12" };
+pub const CARD_WRONG_PARAMETERS: crate::error::Rule = crate::error::Rule {
+    what: "known instruction, parameters or case of no command",
+    path: "spec/flow/card.json#/card_rules/3",
 };
 pub const CLA_FIRST_INTERINDUSTRY: crate::error::Rule =
     crate::error::Rule { what: "first interindustry class", path: "spec/apdu/iso7816.json#/class/0" };
@@ -240,6 +338,8 @@ pub const OID_JPKI_POLICY_SIGN: crate::error::Rule =
     crate::error::Rule { what: "signing certificate policy (class 20)", path: "spec/pki/profile.json#/oids/6" };
 pub const OID_JPKI_POLICY_SIGN_TEST: crate::error::Rule =
     crate::error::Rule { what: "JPKI-TEST signing certificate policy", path: "spec/pki/profile.json#/oids/8" };
+pub const PROFILE_GP_SE: crate::error::Rule =
+    crate::error::Rule { what: "phone secure element (Android, 2023)", path: "spec/card/profiles.json#/profiles/1" };
 pub const PROFILE_HANKO_SUB_AUTHENTICATION: crate::error::Rule = crate::error::Rule {
     what: "sub certificate in the phone UICC (scheme 3, project-defined)",
     path: "spec/pki/profile.json#/certificate_profiles/3",
@@ -255,6 +355,12 @@ pub const PROFILE_JPKI_CA: crate::error::Rule = crate::error::Rule {
 pub const PROFILE_JPKI_SIGNING: crate::error::Rule = crate::error::Rule {
     what: "signing certificate (署名用電子証明書)",
     path: "spec/pki/profile.json#/certificate_profiles/1",
+};
+pub const PROFILE_PLASTIC: crate::error::Rule =
+    crate::error::Rule { what: "My Number card (plastic)", path: "spec/card/profiles.json#/profiles/0" };
+pub const PROFILE_UICC: crate::error::Rule = crate::error::Rule {
+    what: "scheme-3 sub-certificate applet in the UICC (project-defined)",
+    path: "spec/card/profiles.json#/profiles/2",
 };
 pub const SURFACE_AGE: crate::error::Rule =
     crate::error::Rule { what: "birth date with the card key and signature", path: "spec/ef/surface_ap.json#/files/3" };

@@ -2,10 +2,12 @@
 //   spec/apdu/iso7816.json
 //   spec/apdu/jpki.json
 //   spec/card/applications.json
+//   spec/card/profiles.json
 //   spec/ef/common_ap.json
 //   spec/ef/jpki_ap.json
 //   spec/ef/surface_ap.json
 //   spec/ef/text_ap.json
+//   spec/flow/card.json
 //   spec/pki/profile.json
 //   spec/tlv/tlv.json
 // Do not edit: change the spec and run `cargo xtask codegen`.

@@ -34,8 +34,13 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("cv_certificate", crypto::cv_certificate),
     ("integrity", crypto::integrity),
     ("signature", crypto::signature),
+    ("client", client::client),
+    ("card_model", card::card_model),
+    ("virtual_card", card::virtual_card),
 ];
 
+pub mod client;
+pub mod card;
 pub mod crypto;
 
 /// The spec folder, found at compile time so a fuzz binary runs from any directory.

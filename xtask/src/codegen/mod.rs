@@ -6,6 +6,7 @@ mod commands;
 mod docs;
 mod files;
 mod layout;
+mod model;
 mod pki;
 mod tables;
 
@@ -140,6 +141,28 @@ pub fn generate_pki(spec: &Spec) -> Result<Option<Generated>, String> {
     let body = pki::generate(&ctx)?;
     let mod_rs = format!("{head}//! Code generated from the spec's `oids` and `certificate_profiles`.\n\n/// {doc}\npub mod pki;\n");
     Ok(Some(vec![("mod.rs".into(), rustfmt(&mod_rs)?), ("pki.rs".into(), rustfmt(&format!("{head}//! {doc}\n\n{body}"))?)]))
+}
+
+/// Generates the card model's modules (`model/src/generated/`), or `None` when the spec has
+/// no card rules or profiles.
+pub fn generate_model(spec: &Spec) -> Result<Option<Generated>, String> {
+    if spec.card_rules().next().is_none() && spec.card_profiles().next().is_none() {
+        return Ok(None);
+    }
+    let ctx = Ctx { spec, rt: String::new(), rules: Rules::default(), own: false };
+    let head = preamble(spec);
+    let mut files = Vec::new();
+    let mut mod_rs = format!("{head}//! Code generated from the spec's `card_rules` and `profiles`.\n\n");
+    for (name, doc, body) in [
+        ("rules", "The card's rules: one value per spec entry, with its status word.", model::rules(&ctx)?),
+        ("profiles", "The card profiles.", model::profiles(&ctx)?),
+    ] {
+        mod_rs.push_str(&format!("/// {doc}\npub mod {name};\n"));
+        files.push((format!("{name}.rs"), rustfmt(&format!("{head}//! {doc}\n\n{body}"))?));
+    }
+    files.push(("mod.rs".into(), rustfmt(&mod_rs)?));
+    files.sort();
+    Ok(Some(files))
 }
 
 /// The generated Markdown reference of a spec (written to `docs/reference.md` for hanko's own).

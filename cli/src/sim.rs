@@ -1,0 +1,60 @@
+//! `hanko sim card`: the virtual My Number card behind Debian's vpcd, so that PC/SC software
+//! (OpenSC, a vendor's middleware) talks to it as to a real card in a reader.
+
+use hanko_crypto::testpki::Pki;
+use hanko_sim::card::VirtualCard;
+use hanko_sim::card_data::Pins;
+use hanko_sim::vpcd::{self, JsonLinesTrace, ServeOptions};
+use std::path::PathBuf;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProfileArg {
+    /// My Number card: all applications (JPKIAPICCTOKEN2).
+    Plastic,
+    /// Android secure element: JPKI AP only, authentication certificate behind the PIN.
+    GpSe,
+    /// Scheme-3 sub-certificate applet in the UICC (project-defined).
+    Uicc,
+}
+
+impl ProfileArg {
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::Plastic => "plastic",
+            Self::GpSe => "gp_se",
+            Self::Uicc => "uicc",
+        }
+    }
+}
+
+pub struct CardArgs {
+    pub vpcd: std::net::SocketAddr,
+    pub profile: ProfileArg,
+    pub trace: Option<PathBuf>,
+    pub state: Option<PathBuf>,
+    pub pins: Option<String>,
+    pub seed: u64,
+    pub verbose: bool,
+}
+
+/// Serves until killed. Counters are on disk after every APDU (with `--state`), so a kill
+/// loses nothing.
+pub fn card(a: &CardArgs) -> Result<(), String> {
+    let profile = hanko_model::profile(a.profile.id()).ok_or("profile missing from the spec")?;
+    let pins = Pins::parse(a.pins.as_deref().unwrap_or(""))?;
+    let mut card = VirtualCard::new(Pki::generate(a.seed), profile, &pins);
+    if let Some(state) = &a.state {
+        card = card.with_state(state)?;
+    }
+    let mut trace = match &a.trace {
+        Some(path) => {
+            let file = std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            Some(JsonLinesTrace::new(file))
+        }
+        None => None,
+    };
+    let opts = ServeOptions { verbose: a.verbose, ..ServeOptions::default() };
+    eprintln!("hanko sim card: {} ({}) for vpcd at {}", profile.name, profile.token_label, a.vpcd);
+    let sink = trace.as_mut().map(|t| t as &mut dyn vpcd::TraceSink);
+    vpcd::serve(a.vpcd, &mut card, &opts, sink).map_err(|e| format!("vpcd {}: {e}", a.vpcd))
+}

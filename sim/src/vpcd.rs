@@ -258,7 +258,7 @@ pub fn serve(
     mut trace: Option<&mut dyn TraceSink>,
 ) -> io::Result<()> {
     let started = Instant::now();
-    let mut session = Session { card, atr: None, powered: false, started };
+    let mut session = Session { card, atr: None, powered: false, started, frames: 0 };
     let mut attempts_left = opts.max_reconnects;
     let mut backoff = opts.backoff;
     let mut waiting_logged = false;
@@ -272,25 +272,29 @@ pub fn serve(
                 if opts.verbose {
                     eprintln!("vpcd: connected to {addr}");
                 }
+                let frames_before = session.frames;
                 let mut conn = Conn { stream, buf: Vec::with_capacity(512), quickack: opts.quickack };
                 let r = session.run(&mut conn, opts, trace.as_deref_mut());
                 session.unplug();
-                if opts.verbose {
-                    match &r {
-                        Ok(Ended::Stopped) => {}
-                        Ok(Ended::Closed { .. }) => eprintln!("vpcd: {addr} closed the connection"),
-                        Err(e) => eprintln!("vpcd: connection to {addr} lost: {e}"),
-                    }
+                // A connection that carried traffic was a working one: whatever ended it,
+                // the next attempt starts from the short delay again.
+                if session.frames != frames_before {
+                    backoff = opts.backoff;
                 }
                 match r {
                     Ok(Ended::Stopped) => return Ok(()),
-                    Ok(Ended::Closed { served }) => {
-                        if served {
-                            backoff = opts.backoff;
+                    Ok(Ended::Closed) => {
+                        if opts.verbose {
+                            eprintln!("vpcd: {addr} closed the connection");
                         }
                         Ok(())
                     }
-                    Err(e) => Err(e),
+                    Err(e) => {
+                        if opts.verbose {
+                            eprintln!("vpcd: connection to {addr} lost: {e}");
+                        }
+                        Err(e)
+                    }
                 }
             }
             Err(e) => {
@@ -309,7 +313,7 @@ pub fn serve(
         if sleep_unless_stopped(backoff, opts) {
             return Ok(());
         }
-        backoff = (backoff * 2).min(opts.backoff_max.max(opts.backoff));
+        backoff = backoff.saturating_mul(2).min(opts.backoff_max.max(opts.backoff));
     }
 }
 
@@ -319,31 +323,35 @@ fn connect(addr: SocketAddr, opts: &ServeOptions) -> io::Result<TcpStream> {
     // next one back behind an unacknowledged previous answer.
     stream.set_nodelay(true)?;
     stream.set_read_timeout(Some(opts.poll.max(Duration::from_millis(1))))?;
+    // A write blocks only if vpcd stopped reading with a full socket buffer: a hung peer,
+    // to be dropped rather than waited on past the stop flag.
+    stream.set_write_timeout(Some(Duration::from_secs(10)))?;
     Ok(stream)
 }
 
 /// True if stopped while sleeping.
 fn sleep_unless_stopped(total: Duration, opts: &ServeOptions) -> bool {
     let slice = opts.poll.max(Duration::from_millis(1));
-    let deadline = Instant::now() + total;
+    let deadline = Instant::now().checked_add(total);
     loop {
         if opts.stop.load(Ordering::Relaxed) {
             return true;
         }
-        let now = Instant::now();
-        if now >= deadline {
+        let left = match deadline {
+            Some(d) => d.saturating_duration_since(Instant::now()),
+            None => slice,
+        };
+        if left.is_zero() {
             return false;
         }
-        std::thread::sleep(slice.min(deadline - now));
+        std::thread::sleep(slice.min(left));
     }
 }
 
 enum Ended {
     Stopped,
-    /// vpcd closed the socket; `served`: at least one frame was handled first.
-    Closed {
-        served: bool,
-    },
+    /// vpcd closed the socket.
+    Closed,
 }
 
 struct Session<'c> {
@@ -351,6 +359,8 @@ struct Session<'c> {
     atr: Option<Vec<u8>>,
     powered: bool,
     started: Instant,
+    /// Frames handled over all connections.
+    frames: u64,
 }
 
 impl Session<'_> {
@@ -361,15 +371,14 @@ impl Session<'_> {
         // A bound of its own: serve lends its sink out once per connection.
         mut trace: Option<&mut (dyn TraceSink + '_)>,
     ) -> io::Result<Ended> {
-        let mut served = false;
         loop {
             let frame = match conn.next_frame(&opts.stop) {
                 Ok(Some(f)) => f,
                 Ok(None) => return Ok(Ended::Stopped),
-                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(Ended::Closed { served }),
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(Ended::Closed),
                 Err(e) => return Err(e),
             };
-            served = true;
+            self.frames += 1;
             let at = Some(self.started.elapsed());
             let mut emit = |direction, payload| {
                 if let Some(t) = trace.as_deref_mut() {

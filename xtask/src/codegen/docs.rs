@@ -74,5 +74,40 @@ pub fn reference(spec: &Spec) -> String {
             f.common.confidence.as_str()
         );
     }
+    card_sections(spec, &mut s);
     s
+}
+
+/// The card profiles and the card model's rules.
+fn card_sections(spec: &Spec, s: &mut String) {
+    s.push_str("\n## Card profiles\n\n| id | token label | applications | blocked VERIFY answers | absent files | read overrides | 61xx chaining | confidence |\n|---|---|---|---|---|---|---|---|\n");
+    for (_, _, p) in spec.card_profiles() {
+        let overrides: Vec<String> = p.read_overrides.iter().map(|o| format!("{} behind {}", o.file, o.read.join("/"))).collect();
+        let dash = |v: Vec<String>| if v.is_empty() { "—".to_string() } else { v.join(", ") };
+        let _ = writeln!(
+            s,
+            "| `{}` | `{}` | {} | `{}` | {} | {} | {} | {} |",
+            p.common.id,
+            p.token_label,
+            p.applications.join(", "),
+            p.blocked_sw,
+            dash(p.absent_files.clone()),
+            dash(overrides),
+            if p.chain_responses { "yes" } else { "no" },
+            p.common.confidence.as_str()
+        );
+    }
+    s.push_str("\n## Card rules\n\nPer command, in precedence order: the first rule whose condition holds gives the status word. Every answer of the model, the virtual card and `hanko check` names its rule.\n\n| rule | condition | command | answers | confidence | note |\n|---|---|---|---|---|---|\n");
+    for (_, _, r) in spec.card_rules() {
+        let _ = writeln!(
+            s,
+            "| `{}` | {} | `{}` | `{}` | {} | {} |",
+            r.common.id,
+            cell(&r.common.name),
+            r.command,
+            r.emits,
+            r.common.confidence.as_str(),
+            cell(r.common.note.as_deref().unwrap_or(""))
+        );
+    }
 }

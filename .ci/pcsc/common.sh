@@ -23,3 +23,16 @@ in_netns() {
 }
 
 pid_alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
+
+# Waits until pcscd sees a card ("Yes") or none ("No") in the first virtual reader: it
+# notices a card come or go only at its next poll, up to 400 ms later.
+wait_card() {
+    local want=${1:-Yes}
+    for _ in $(seq 50); do
+        opensc-tool -l 2>/dev/null | grep -q "$want .*Virtual PCD 00 00" && return 0
+        sleep 0.1
+    done
+    echo "the virtual reader never showed card: $want" >&2
+    opensc-tool -l >&2 || true
+    return 1
+}

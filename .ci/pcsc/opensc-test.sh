@@ -43,14 +43,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-wait_card() {
-    local want=${1:-Yes}
-    for _ in $(seq 50); do
-        opensc-tool -l 2>/dev/null | grep -q "$want .*Virtual PCD 00 00" && return 0
-        sleep 0.1
-    done
-    fail "the virtual reader never showed card: $want"
-}
 
 start_card() {
     "$here/in-netns.sh" "$hanko" sim card --vpcd "127.0.0.1:$VPCD_PORT" --state "$state" --trace "$1" &

@@ -29,18 +29,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Waits until pcscd sees a card ("Yes") or none ("No") in the first virtual reader: it
-# notices a card come or go only at its next poll, up to 400 ms later.
-wait_card() {
-    local want=${1:-Yes}
-    for _ in $(seq 50); do
-        opensc-tool -l 2>/dev/null | grep -q "$want .*Virtual PCD 00 00" && return 0
-        sleep 0.1
-    done
-    echo "smoke.sh: Virtual PCD 00 00 never showed card: $want" >&2
-    opensc-tool -l >&2 || true
-    return 1
-}
 
 start_card() {
     "$here/in-netns.sh" "$card_bin" "127.0.0.1:$VPCD_PORT" -q "$@" &

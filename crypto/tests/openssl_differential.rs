@@ -6,7 +6,7 @@
 
 use hanko_crypto::chain::{verify_chain, Anchor, Options, Purpose};
 use hanko_crypto::error::Check;
-use hanko_crypto::testpki::{Pki, Variant, VariantChain, VERIFY_AT_UNIX};
+use hanko_crypto::testpki::{pem, Pki, Variant, VariantChain, VERIFY_AT_UNIX};
 use hanko_crypto::time::UnixTime;
 use std::path::Path;
 use std::process::Command;
@@ -15,21 +15,6 @@ use std::sync::OnceLock;
 fn pki() -> &'static Pki {
     static PKI: OnceLock<Pki> = OnceLock::new();
     PKI.get_or_init(|| Pki::generate(1))
-}
-
-fn pem(label: &str, der: &[u8]) -> String {
-    // Base64 by hand keeps the test free of another dependency.
-    const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut text = String::new();
-    for chunk in der.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            text.push(if i <= chunk.len() { char::from(B64[((n >> (18 - 6 * i)) & 63) as usize]) } else { '=' });
-        }
-    }
-    let lines: Vec<&str> = text.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).unwrap()).collect();
-    format!("-----BEGIN {label}-----\n{}\n-----END {label}-----\n", lines.join("\n"))
 }
 
 /// OpenSSL's verdict: `Ok(())` or its error line.

@@ -144,6 +144,13 @@ impl VirtualCard {
     }
 }
 
+/// Whether the model's counters or PINs differ from what was last saved, without building
+/// a snapshot (this runs after every APDU).
+fn changed(model: &CardModel, saved: &Persistent) -> bool {
+    let tries = model.tries().iter().map(|(k, v)| (*k, *v)).ne(saved.tries.iter().map(|(k, v)| (k.as_str(), *v)));
+    tries || model.pin_values().map(|(k, v)| (k as &str, v)).ne(saved.pins.iter().map(|(k, v)| (k.as_str(), v.as_slice())))
+}
+
 fn persistent(model: &CardModel) -> Persistent {
     Persistent {
         tries: model.tries().iter().map(|(k, v)| (k.to_string(), *v)).collect(),
@@ -190,7 +197,7 @@ impl Card for VirtualCard {
         });
         self.last_rule = Some(rule);
         self.last_signer = signer;
-        if persistent(&self.model) != self.saved {
+        if changed(&self.model, &self.saved) {
             // A counter that cannot be saved must not be spent silently: answer "memory
             // failure" rather than pretend the try was recorded.
             if let Err(e) = self.save() {

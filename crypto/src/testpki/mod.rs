@@ -181,7 +181,8 @@ impl Issued {
     }
 }
 
-pub(crate) fn pem(label: &str, der: &[u8]) -> String {
+/// PEM armour (RFC 7468) of `der` under `label`.
+pub fn pem(label: &str, der: &[u8]) -> String {
     ::der::pem::encode_string(label, ::der::pem::LineEnding::LF, der).expect("PEM encoding")
 }
 

@@ -82,8 +82,10 @@ fn session(data: &[u8]) -> Vec<Op> {
             0 => ops.push(Op::PowerOn),
             1 => ops.push(Op::PowerOff),
             2 => {
-                let n = usize::from(*data.get(i).unwrap_or(&0)).min(data.len().saturating_sub(i + 1));
-                ops.push(Op::Apdu(data[i + 1..i + 1 + n].to_vec()));
+                // A raw op at the very end has no length byte: it is an empty APDU.
+                let n = usize::from(*data.get(i).unwrap_or(&0));
+                let raw = data.get(i + 1..).unwrap_or_default();
+                ops.push(Op::Apdu(raw[..n.min(raw.len())].to_vec()));
                 i += 1 + n;
             }
             _ => {

@@ -29,10 +29,7 @@ fn iso7816_parse(b: &[u8]) -> usize {
 }
 
 fn config() -> Criterion {
-    Criterion::default()
-        .measurement_time(Duration::from_secs(5))
-        .warm_up_time(Duration::from_secs(1))
-        .sample_size(50)
+    Criterion::default().measurement_time(Duration::from_secs(5)).warm_up_time(Duration::from_secs(1)).sample_size(50)
 }
 
 fn command_apdu(c: &mut Criterion) {
@@ -42,62 +39,34 @@ fn command_apdu(c: &mut Criterion) {
         let h = hanko_codec::CommandApdu::parse(b).unwrap();
         let i = iso7816::command::CommandView::try_from(b.as_slice())
             .unwrap_or_else(|e| panic!("iso7816 rejects {label}: {e:?}"));
-        assert_eq!(
-            (h.data, h.ne.unwrap_or(0) as usize),
-            (i.data(), i.expected()),
-            "{label}"
-        );
-        assert!(
-            hanko_codec::Capdu::parse(b).unwrap().command.is_some(),
-            "{label} is not recognised"
-        );
+        assert_eq!((h.data, h.ne.unwrap_or(0) as usize), (i.data(), i.expected()), "{label}");
+        assert!(hanko_codec::Capdu::parse(b).unwrap().command.is_some(), "{label} is not recognised");
     }
 
     let mut g = c.benchmark_group("capdu");
     for (b, (label, _)) in apdus.iter().zip(WALKTHROUGH) {
-        g.bench_with_input(
-            BenchmarkId::new("hanko_parse", label),
-            b.as_slice(),
-            |bench, b| bench.iter(|| hanko_parse(black_box(b))),
-        );
-        g.bench_with_input(
-            BenchmarkId::new("hanko_parse_classify", label),
-            b.as_slice(),
-            |bench, b| bench.iter(|| hanko_classify(black_box(b))),
-        );
-        g.bench_with_input(
-            BenchmarkId::new("iso7816_view", label),
-            b.as_slice(),
-            |bench, b| bench.iter(|| iso7816_parse(black_box(b))),
-        );
+        g.bench_with_input(BenchmarkId::new("hanko_parse", label), b.as_slice(), |bench, b| {
+            bench.iter(|| hanko_parse(black_box(b)))
+        });
+        g.bench_with_input(BenchmarkId::new("hanko_parse_classify", label), b.as_slice(), |bench, b| {
+            bench.iter(|| hanko_classify(black_box(b)))
+        });
+        g.bench_with_input(BenchmarkId::new("iso7816_view", label), b.as_slice(), |bench, b| {
+            bench.iter(|| iso7816_parse(black_box(b)))
+        });
     }
     g.finish();
 
     // The whole session at once: what a card-log decoder does per recorded exchange.
     let mut g = c.benchmark_group("capdu_walkthrough");
     g.bench_function("hanko_parse", |bench| {
-        bench.iter(|| {
-            black_box(&apdus)
-                .iter()
-                .map(|b| hanko_parse(b))
-                .sum::<usize>()
-        })
+        bench.iter(|| black_box(&apdus).iter().map(|b| hanko_parse(b)).sum::<usize>())
     });
     g.bench_function("hanko_parse_classify", |bench| {
-        bench.iter(|| {
-            black_box(&apdus)
-                .iter()
-                .map(|b| hanko_classify(b))
-                .sum::<usize>()
-        })
+        bench.iter(|| black_box(&apdus).iter().map(|b| hanko_classify(b)).sum::<usize>())
     });
     g.bench_function("iso7816_view", |bench| {
-        bench.iter(|| {
-            black_box(&apdus)
-                .iter()
-                .map(|b| iso7816_parse(b))
-                .sum::<usize>()
-        })
+        bench.iter(|| black_box(&apdus).iter().map(|b| iso7816_parse(b)).sum::<usize>())
     });
     // The owned form copies up to 255 data bytes into a heapless buffer: the cost of
     // iso7816's usual `Command::try_from` entry point.
@@ -106,8 +75,7 @@ fn command_apdu(c: &mut Criterion) {
             black_box(&apdus)
                 .iter()
                 .map(|b| {
-                    let c =
-                        iso7816::Command::<256>::try_from(b).expect("walk-through command parses");
+                    let c = iso7816::Command::<256>::try_from(b).expect("walk-through command parses");
                     c.data().len() + c.expected()
                 })
                 .sum::<usize>()
@@ -126,17 +94,12 @@ fn response_apdu(c: &mut Criterion) {
         let a = apdu::Response::from(b.as_slice());
         assert_eq!(h.data, a.payload, "{label}");
 
-        g.bench_with_input(
-            BenchmarkId::new("hanko", label),
-            b.as_slice(),
-            |bench, b| {
-                bench.iter(|| {
-                    let r =
-                        hanko_codec::ResponseApdu::parse(black_box(b)).expect("response parses");
-                    (r.data.len(), r.sw)
-                })
-            },
-        );
+        g.bench_with_input(BenchmarkId::new("hanko", label), b.as_slice(), |bench, b| {
+            bench.iter(|| {
+                let r = hanko_codec::ResponseApdu::parse(black_box(b)).expect("response parses");
+                (r.data.len(), r.sw)
+            })
+        });
         g.bench_with_input(BenchmarkId::new("apdu", label), b.as_slice(), |bench, b| {
             bench.iter(|| {
                 let r = apdu::Response::from(black_box(b));

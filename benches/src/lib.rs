@@ -17,10 +17,7 @@ pub fn hex(s: &str) -> Vec<u8> {
             _ => panic!("not a hex digit: {:?}", b as char),
         })
         .collect();
-    assert!(
-        digits.len().is_multiple_of(2),
-        "odd number of hex digits in {s:?}"
-    );
+    assert!(digits.len().is_multiple_of(2), "odd number of hex digits in {s:?}");
     digits.chunks(2).map(|p| (p[0] << 4) | p[1]).collect()
 }
 
@@ -68,6 +65,19 @@ pub fn basic_four() -> Vec<u8> {
     ))
 }
 
+/// A file of the deterministic test PKI (`corpus/testdata/pki/`, seed 1), read from the
+/// repository so the verify benchmarks use the bytes `crypto/tests/testpki.rs` checks.
+///
+/// # Panics
+/// When the file is missing: the test PKI is part of the repository.
+pub fn testdata_pki(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus/testdata/pki").join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The message the RSA benchmarks sign and verify: 64 bytes, the size of a challenge.
+pub const VERIFY_MESSAGE: &[u8; 64] = b"hanko verify benchmark: RSA-2048 PKCS#1 v1.5 SHA-256, 64 bytes..";
+
 /// One DER object: tag, minimal definite length, value.
 fn tlv(tag: u8, value: &[u8]) -> Vec<u8> {
     let mut out = vec![tag];
@@ -110,10 +120,7 @@ fn noise(len: usize, seed: u8) -> Vec<u8> {
 /// A distinguished name: one SET of one attribute per relative name, as JPKI issuers and
 /// subjects are written.
 fn name(attrs: &[(&str, &str)]) -> Vec<u8> {
-    let rdns: Vec<Vec<u8>> = attrs
-        .iter()
-        .map(|(o, v)| tlv(0x31, &seq(&[oid(o), tlv(0x13, v.as_bytes())])))
-        .collect();
+    let rdns: Vec<Vec<u8>> = attrs.iter().map(|(o, v)| tlv(0x31, &seq(&[oid(o), tlv(0x13, v.as_bytes())]))).collect();
     seq(&rdns)
 }
 
@@ -132,17 +139,9 @@ fn certificate(serial_len: usize, filler_len: usize) -> Vec<u8> {
         ("550406", "JP"),
         ("55040A", "JPKI"),
         ("55040B", "JPKI for digital signature"),
-        (
-            "55040B",
-            "Japan Agency for Local Authority Information Systems",
-        ),
+        ("55040B", "Japan Agency for Local Authority Information Systems"),
     ]);
-    let subject = name(&[
-        ("550406", "JP"),
-        ("550407", "Tokyo-to"),
-        ("550407", "Chiyoda-ku"),
-        ("550403", "SAMPLE"),
-    ]);
+    let subject = name(&[("550406", "JP"), ("550407", "Tokyo-to"), ("550407", "Chiyoda-ku"), ("550403", "SAMPLE")]);
     let validity = seq(&[tlv(0x17, b"250101000000Z"), tlv(0x17, b"300101235959Z")]);
     let mut modulus = vec![0x00];
     modulus.extend(noise(256, 1));
@@ -150,30 +149,15 @@ fn certificate(serial_len: usize, filler_len: usize) -> Vec<u8> {
     let rsa_key = seq(&[tlv(0x02, &modulus), tlv(0x02, &hex("010001"))]);
     let mut key_bits = vec![0x00];
     key_bits.extend(rsa_key);
-    let spki = seq(&[
-        seq(&[oid("2A864886F70D010101"), tlv(0x05, &[])]),
-        tlv(0x03, &key_bits),
-    ]);
+    let spki = seq(&[seq(&[oid("2A864886F70D010101"), tlv(0x05, &[])]), tlv(0x03, &key_bits)]);
     let mut serial = noise(serial_len, 2);
     serial[0] &= 0x7F;
     // The subject alternative name carries the holder's name and address as otherName
     // entries, which is what makes a JPKI signing certificate this large; its length is the
     // knob that sizes the certificate.
     let san = seq(&[
-        tlv(
-            0xA0,
-            &cat(&[
-                oid("2A83088C9B551F01"),
-                tlv(0xA0, &tlv(0x0C, &noise(filler_len, 3))),
-            ]),
-        ),
-        tlv(
-            0xA0,
-            &cat(&[
-                oid("2A83088C9B551F02"),
-                tlv(0xA0, &tlv(0x0C, "見本　花子".as_bytes())),
-            ]),
-        ),
+        tlv(0xA0, &cat(&[oid("2A83088C9B551F01"), tlv(0xA0, &tlv(0x0C, &noise(filler_len, 3)))])),
+        tlv(0xA0, &cat(&[oid("2A83088C9B551F02"), tlv(0xA0, &tlv(0x0C, "見本　花子".as_bytes()))])),
     ]);
     let extensions = seq(&[
         extension("551D0F", true, &tlv(0x03, &[0x06, 0xC0])),
@@ -182,36 +166,20 @@ fn certificate(serial_len: usize, filler_len: usize) -> Vec<u8> {
             true,
             &seq(&[seq(&[
                 oid("2A83088C9B550102"),
-                seq(&[seq(&[
-                    oid("2B06010505070201"),
-                    tlv(0x16, b"http://www.jpki.go.jp/cps.html"),
-                ])]),
+                seq(&[seq(&[oid("2B06010505070201"), tlv(0x16, b"http://www.jpki.go.jp/cps.html")])]),
             ])]),
         ),
         extension("551D11", false, &san),
-        extension(
-            "551D12",
-            false,
-            &seq(&[tlv(0xA4, &name(&[("550406", "JP"), ("55040A", "JPKI")]))]),
-        ),
+        extension("551D12", false, &seq(&[tlv(0xA4, &name(&[("550406", "JP"), ("55040A", "JPKI")]))])),
         extension(
             "551D1F",
             false,
-            &seq(&[seq(&[tlv(
-                0xA0,
-                &tlv(
-                    0xA0,
-                    &tlv(0x86, b"ldap://cert.jpki.go.jp/cn=crl,ou=JPKI,o=JPKI,c=JP"),
-                ),
-            )])]),
+            &seq(&[seq(&[tlv(0xA0, &tlv(0xA0, &tlv(0x86, b"ldap://cert.jpki.go.jp/cn=crl,ou=JPKI,o=JPKI,c=JP")))])]),
         ),
         extension(
             "2B06010505070101",
             false,
-            &seq(&[seq(&[
-                oid("2B06010505073001"),
-                tlv(0x86, b"http://ocsp.jpki.go.jp"),
-            ])]),
+            &seq(&[seq(&[oid("2B06010505073001"), tlv(0x86, b"http://ocsp.jpki.go.jp")])]),
         ),
         extension("551D23", false, &seq(&[tlv(0x80, &noise(20, 4))])),
         extension("551D0E", false, &tlv(0x04, &noise(20, 5))),
@@ -245,10 +213,7 @@ pub fn certificate_shaped(len: usize) -> Vec<u8> {
     // serial number's length (1..=20 bytes, as RFC 5280 allows) covers those gaps. Lengths
     // only grow with the filler, so the search starts a few bytes short of the estimate.
     let skeleton = certificate(1, 0).len();
-    assert!(
-        skeleton <= len,
-        "no certificate of {len} bytes: the skeleton alone is {skeleton}"
-    );
+    assert!(skeleton <= len, "no certificate of {len} bytes: the skeleton alone is {skeleton}");
     let start = (len - skeleton).saturating_sub(16);
     for filler in start..len {
         for serial in 1..=20 {

@@ -7,8 +7,7 @@ use std::cell::Cell;
 use std::hint::black_box;
 
 use hanko_benches::{
-    basic_four, certificate_shaped, walkthrough_apdus, walkthrough_responses, JPKI_CERTIFICATE_LEN,
-    WALKTHROUGH,
+    basic_four, certificate_shaped, walkthrough_apdus, walkthrough_responses, JPKI_CERTIFICATE_LEN, WALKTHROUGH,
 };
 
 struct Counting;
@@ -62,11 +61,7 @@ fn allocations<R>(mut f: impl FnMut() -> R) -> usize {
 fn the_counter_sees_allocations() {
     // Without this, a counter that never counts would pass every test below.
     assert_eq!(allocations(|| Vec::<u8>::with_capacity(16)), 1);
-    assert!(
-        allocations(
-            || iso7816_tlv::ber::Tlv::from_bytes(&hanko_benches::hex("3003020101")).unwrap()
-        ) > 0
-    );
+    assert!(allocations(|| iso7816_tlv::ber::Tlv::from_bytes(&hanko_benches::hex("3003020101")).unwrap()) > 0);
 }
 
 #[test]
@@ -92,11 +87,7 @@ fn capdu_parse_and_classify_does_not_allocate() {
 #[test]
 fn malformed_command_apdu_does_not_allocate() {
     // Errors are small `Copy` values; building one must not allocate either.
-    for bad in [
-        &[0x00, 0xA4][..],
-        &[0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3],
-        &[0x00, 0xB0, 0x00, 0x00, 0x00, 0x06],
-    ] {
+    for bad in [&[0x00, 0xA4][..], &[0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3], &[0x00, 0xB0, 0x00, 0x00, 0x00, 0x06]] {
         let n = allocations(|| hanko_codec::Capdu::parse(black_box(bad)).unwrap_err());
         assert_eq!(n, 0, "Capdu::parse of {bad:02X?}");
     }
@@ -130,8 +121,7 @@ fn ber_walk_does_not_allocate() {
 fn file_decode_does_not_allocate() {
     let bytes = basic_four();
     let n = allocations(|| {
-        let file =
-            hanko_codec::File::decode("text.basic_four", black_box(&bytes)).expect("known file id");
+        let file = hanko_codec::File::decode("text.basic_four", black_box(&bytes)).expect("known file id");
         file.expect("spec example decodes")
     });
     assert_eq!(n, 0, "File::decode(\"text.basic_four\")");

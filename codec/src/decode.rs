@@ -16,6 +16,7 @@ pub struct Capdu<'a> {
 }
 
 impl<'a> Capdu<'a> {
+    #[inline]
     pub fn parse(input: &'a [u8]) -> Result<Self> {
         let apdu = CommandApdu::parse(input)?;
         let command = Command::classify(&apdu, input)?;

@@ -97,6 +97,7 @@ impl<'a> CommandApdu<'a> {
     }
 
     /// Parses a complete command APDU. Never allocates, never panics.
+    #[inline]
     pub fn parse(b: &'a [u8]) -> Result<Self> {
         let len = b.len();
         if len < 4 {

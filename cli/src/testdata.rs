@@ -1,6 +1,4 @@
 //! `hanko testdata pki --out DIR [--seed N]`: writes the deterministic test PKI.
-//!
-//! Needs `hanko-crypto` as a dependency of the CLI.
 
 use hanko_crypto::testpki::{Pki, HOLDER, VERIFY_AT_UNIX};
 use std::path::Path;

@@ -648,8 +648,7 @@ pub fn oid_der(dotted: &str) -> Option<Vec<u8>> {
         return None;
     }
     let mut out = Vec::new();
-    for (i, arc) in std::iter::once(arcs[0] * 40 + arcs[1]).chain(arcs[2..].iter().copied()).enumerate() {
-        let _ = i;
+    for arc in std::iter::once(arcs[0] * 40 + arcs[1]).chain(arcs[2..].iter().copied()) {
         let mut groups = vec![(arc & 0x7F) as u8];
         let mut rest = arc >> 7;
         while rest > 0 {

@@ -100,7 +100,7 @@ pub fn generate(ctx: &mut Ctx) -> Result<String, String> {
         let (cla_m, cla_v) = pattern_bits(&c.header.cla);
         let (p1_m, p1_v) = pattern_bits(&c.header.p1);
         let (p2_m, p2_v) = pattern_bits(&c.header.p2);
-        let (a, apdu_lt) = if layout.has_lifetime { ("'a", "'a") } else { ("'_", "'_") };
+        let apdu_lt = if layout.has_lifetime { "'a" } else { "'_" };
         let input_ty = if layout.has_lifetime { "&'a [u8]" } else { "&[u8]" };
         let impl_lt = if layout.has_lifetime { "<'a>" } else { "" };
         let _ = writeln!(
@@ -139,7 +139,6 @@ pub fn generate(ctx: &mut Ctx) -> Result<String, String> {
             "    /// Decodes the command from a C-APDU that [`Self::matches`] and the bytes it was parsed from.\n    pub fn from_apdu(apdu: &CommandApdu<{apdu_lt}>, input: {input_ty}) -> Result<Self> {{\n{body}        Ok(Self {{ {} }})\n    }}\n",
             inits.join(", ")
         );
-        let _ = a;
         let case_expr = if multi { "self.case".to_string() } else { case_variant(&c.cases[0]) };
         let ne_expr = if all_le {
             "Some(self.ne)"

@@ -82,7 +82,7 @@ impl<'c, 's> Gen<'c, 's> {
         let mut parse = String::new();
         self.parse_items(items, "r0", 0, pointer, &mut parse)?;
         self.out.parse = parse;
-        self.out.encode = self.encode_items(items, "self");
+        self.out.encode = self.encode_items(items);
         self.out.len = self.total_len(items);
         let mut d = String::new();
         self.describe_items(items, &mut d);
@@ -397,7 +397,7 @@ impl<'c, 's> Gen<'c, 's> {
         );
     }
 
-    fn encode_items(&mut self, items: &[Item], _owner: &str) -> String {
+    fn encode_items(&mut self, items: &[Item]) -> String {
         let rt = self.rt().to_string();
         let mut s = String::new();
         for it in items {
@@ -415,7 +415,7 @@ impl<'c, 's> Gen<'c, 's> {
                     }
                     _ => {}
                 }
-                s.push_str(&self.encode_items(children, _owner));
+                s.push_str(&self.encode_items(children));
                 continue;
             }
             match framing {

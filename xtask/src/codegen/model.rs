@@ -69,6 +69,5 @@ pub fn profiles(ctx: &Ctx) -> Result<String, String> {
     }
     let _ = writeln!(s, "/// Every profile of the spec.\npub const PROFILES: &[Profile] = &[{}];\n", names.iter().map(|n| n.0.clone()).collect::<Vec<_>>().join(", "));
     let _ = writeln!(s, "/// The profile with this short name (`plastic`, `gp_se`, `uicc`) or id.\npub fn profile(name: &str) -> Option<&'static Profile> {{\n    PROFILES.iter().find(|p| p.id == name || p.id.trim_start_matches(\"profile.\") == name)\n}}");
-    let _ = camel;
     Ok(s)
 }

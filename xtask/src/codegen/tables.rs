@@ -1,7 +1,7 @@
 //! Generated tables: limits, instructions, status words, tags, the class byte,
 //! applications and rules.
 
-use super::{camel, lit, upper, Ctx};
+use super::{camel, lit, Ctx};
 use crate::spec::Access;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -392,6 +392,5 @@ pub fn rules(ctx: &Ctx) -> String {
             lit(&path)
         );
     }
-    let _ = upper;
     s
 }

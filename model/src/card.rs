@@ -204,14 +204,21 @@ impl CardModel {
 
     /// The rule, status word and data a conforming card gives for `capdu`.
     pub fn step(&mut self, capdu: &[u8]) -> Answer {
-        let Ok(apdu) = CommandApdu::parse(capdu) else {
-            self.pending.clear();
-            return self.answer(Rule::Malformed, 0, Output::None);
-        };
+        match CommandApdu::parse(capdu) {
+            Ok(apdu) => self.step_parsed(&apdu, capdu),
+            Err(_) => {
+                self.pending.clear();
+                self.answer(Rule::Malformed, 0, Output::None)
+            }
+        }
+    }
+
+    /// [`Self::step`] for a C-APDU already parsed from `capdu`.
+    fn step_parsed(&mut self, apdu: &CommandApdu<'_>, capdu: &[u8]) -> Answer {
         if apdu.cla != 0x00 && apdu.cla != 0x80 {
             return self.answer(Rule::ClaNotSupported, 0, Output::None);
         }
-        let command = match Command::classify(&apdu, capdu) {
+        let command = match Command::classify(apdu, capdu) {
             Ok(Some(c)) => c,
             Ok(None) if matches!(Ins::from(apdu.ins), Ins::Unknown(_)) => return self.answer(Rule::InsNotSupported, 0, Output::None),
             Ok(None) => return self.answer(Rule::WrongParameters, 0, Output::None),
@@ -331,13 +338,18 @@ impl CardModel {
     /// random numbers). Profiles that chain responses hand case-4 data out through
     /// 61xx/GET RESPONSE. Returns the rule that decided the status word.
     pub fn respond(&mut self, capdu: &[u8], fill: &mut dyn FnMut(&Output) -> Vec<u8>) -> (Rule, Vec<u8>) {
-        let answer = self.step(capdu);
+        // Parsed once: the case decides the chaining below.
+        let parsed = CommandApdu::parse(capdu);
+        let case4 = parsed.as_ref().is_ok_and(|a| matches!(a.case, Case::C4S | Case::C4E));
+        let answer = match &parsed {
+            Ok(apdu) => self.step_parsed(apdu, capdu),
+            Err(_) => self.step(capdu),
+        };
         let data = match &answer.output {
             Output::None => Vec::new(),
             Output::Bytes(b) => b.clone(),
             other => fill(other),
         };
-        let case4 = CommandApdu::parse(capdu).is_ok_and(|a| matches!(a.case, Case::C4S | Case::C4E));
         let (rule, sw, data) = if self.profile.chain_responses && case4 && !data.is_empty() && answer.sw == StatusWord::Success {
             let left = data.len().min(256) as u8;
             self.pending = data;

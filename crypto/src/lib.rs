@@ -14,6 +14,8 @@ pub mod integrity;
 pub mod key;
 pub mod oids;
 pub mod profile;
+pub mod scp;
+pub mod scp80;
 pub mod signature;
 pub mod testpki;
 pub mod time;

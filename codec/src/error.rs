@@ -35,6 +35,14 @@ pub enum Expected {
     Padding,
     /// A value ISO 7816 reserves or forbids here.
     Unreserved,
+    /// The HTTP/1.1 message syntax (RFC 9112) that SCP81 header blocks follow.
+    HttpSyntax,
+    /// A header the spec requires in this message.
+    RequiredHeader,
+    /// One of the values the spec lists for this field.
+    ListedValue,
+    /// An application path `//aid/<RID>/<PIX>` in hex.
+    AidPath,
 }
 
 /// Why decoding failed. Every variant is one line for a person.

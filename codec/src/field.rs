@@ -588,3 +588,81 @@ impl Padding {
         Ok(Self { byte: *u.choose(allowed)?, len })
     }
 }
+
+/// The `bitflags` crate, for generated flag types in crates that name only this runtime.
+pub use bitflags;
+
+/// A set of named bits of a fixed width, generated from a spec `flags` type.
+pub trait FlagSet: Copy {
+    /// Bytes of the whole value; byte 1 is the most significant.
+    const WIDTH: usize;
+    /// Every named bit with its spec name, in spec order.
+    const NAMES: &'static [(&'static str, u32)];
+    fn to_bits(self) -> u32;
+    /// Keeps bits the spec does not name, so that they re-encode unchanged.
+    fn from_raw(bits: u32) -> Self;
+}
+
+/// Flags as written: the first `len` bytes of the value. A value written shorter than the
+/// type's width is its leading bytes (GlobalPlatform writes one-byte privileges so).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FlagBytes<F> {
+    pub flags: F,
+    pub len: u8,
+}
+
+impl<F: FlagSet> FlagBytes<F> {
+    /// The flags written at full width.
+    pub fn new(flags: F) -> Self {
+        Self { flags, len: F::WIDTH as u8 }
+    }
+
+    fn bytes(&self) -> [u8; 4] {
+        (self.flags.to_bits() << (8 * (4 - F::WIDTH))).to_be_bytes()
+    }
+
+    pub fn encoded_len(&self) -> usize {
+        usize::from(self.len)
+    }
+
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.bytes()[..usize::from(self.len)]);
+    }
+
+    /// A length in `min..=max` (at most the width) and any bits those bytes can carry.
+    pub fn arb(u: &mut Unstructured<'_>, min: usize, max: usize) -> arbitrary::Result<Self> {
+        let len = u.int_in_range(min.max(1)..=max.min(F::WIDTH))?;
+        let bits = u32::from_be_bytes(u.arbitrary::<[u8; 4]>()?) >> (8 * (4 - len)) << (8 * (F::WIDTH - len));
+        Ok(Self { flags: F::from_raw(bits), len: len as u8 })
+    }
+}
+
+/// Flags of `min..=max` bytes (within the type's width), leading bytes first.
+pub fn flag_bytes<F: FlagSet>(s: Span<'_>, min: usize, max: usize, rule: Rule) -> Result<FlagBytes<F>> {
+    check_len(s, min.max(1), max.min(F::WIDTH), rule)?;
+    let n = s.bytes.len();
+    let bits = s.bytes.iter().fold(0u32, |acc, &b| (acc << 8) | u32::from(b)) << (8 * (F::WIDTH - n));
+    Ok(FlagBytes { flags: F::from_raw(bits), len: n as u8 })
+}
+
+impl<F: FlagSet> DescribeField for FlagBytes<F> {
+    fn describe_field(&self, name: &str, v: &mut dyn Visitor) {
+        let bytes = self.bytes();
+        let bits = self.flags.to_bits();
+        v.enter(name);
+        v.field("hex", Value::Bytes(&bytes[..usize::from(self.len)]));
+        v.enter_list("set");
+        for (flag, mask) in F::NAMES {
+            if *mask != 0 && bits & mask == *mask {
+                v.field("", Value::Text(flag));
+            }
+        }
+        v.leave();
+        v.leave();
+    }
+}
+
+/// A number of a fixed 3 bytes, for `uint` fields of that width.
+pub fn arb_u24(u: &mut Unstructured<'_>) -> arbitrary::Result<u32> {
+    u.int_in_range(0..=0xFF_FFFF)
+}

@@ -11,12 +11,16 @@ pub mod decode;
 pub mod describe;
 pub mod error;
 pub mod field;
+pub mod framing;
 #[allow(clippy::all, missing_docs)]
 pub mod generated;
 #[cfg(feature = "json")]
 pub mod json;
+pub mod list;
+pub mod ota;
 pub mod reader;
 pub mod tlv;
+pub mod tsm;
 
 pub use apdu::command::{Case, CommandApdu};
 pub use apdu::response::ResponseApdu;

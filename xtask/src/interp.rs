@@ -3,7 +3,7 @@
 //! check every example without generated code and fuzz targets can compare the generated
 //! codec against it. It must agree with the codec on every decoding, error kind and offset.
 
-use crate::spec::{Encoding, Format, Framing, Item, Spec};
+use crate::spec::{Encoding, Format, Framing, Item, LvKind, Spec};
 use serde_json::{json, Map, Value};
 
 /// A decoding failure: the codec's error kind name and the byte offset.
@@ -47,6 +47,8 @@ impl<'s> Interp<'s> {
             Format::Tlv => self.tlv_tree(b),
             Format::SimpleTlv => self.simple_list(b),
             Format::File(id) => self.file(id, b),
+            Format::Layout(id) => self.layout(id, b),
+            Format::Value(id) => self.value(id, b),
         }
     }
 
@@ -93,7 +95,10 @@ impl<'s> Interp<'s> {
         Value::Object(m)
     }
 
+    /// The first command whose header, case and data match; when the data of every command
+    /// whose header and case match fails, the error that got furthest (the first on a tie).
     fn command(&self, b: &[u8], s: &Structure) -> R<Value> {
+        let mut first_error = None;
         for (_, _, c) in self.spec.commands() {
             let Some((_, _, ins)) = self.spec.instructions().find(|(_, _, i)| i.common.id == c.instruction) else {
                 continue;
@@ -119,10 +124,17 @@ impl<'s> Interp<'s> {
                 let mask = u32::from_str_radix(&p.mask, 16).unwrap_or(0);
                 m.insert(p.name.clone(), json!((src & mask) >> mask.trailing_zeros().min(31)));
             }
-            let mut ctx = Ctx { input: b, positions: Vec::new(), offsets: Vec::new() };
-            let end = self.items(&mut ctx, &c.data, s.data_offset, s.data_offset + s.data_len, &mut m)?;
-            finish(end, s.data_offset + s.data_len)?;
-            self.check_offsets(&ctx)?;
+            let mut ctx = Ctx { input: b, positions: Vec::new(), offsets: Vec::new(), canonical: true };
+            let data = self
+                .items(&mut ctx, &c.data, s.data_offset, s.data_offset + s.data_len, &mut m)
+                .and_then(|end| finish(end, s.data_offset + s.data_len))
+                .and_then(|()| self.check_offsets(&ctx));
+            if let Err(e) = data {
+                if first_error.as_ref().is_none_or(|f: &Failure| e.offset > f.offset) {
+                    first_error = Some(e);
+                }
+                continue;
+            }
             if c.cases.len() > 1 {
                 m.insert("case".into(), json!(s.case));
             }
@@ -131,7 +143,10 @@ impl<'s> Interp<'s> {
             }
             return Ok(Value::Object(m));
         }
-        Ok(Value::Null)
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(Value::Null),
+        }
     }
 
     // ---- response APDU ------------------------------------------------------------------
@@ -176,7 +191,8 @@ impl<'s> Interp<'s> {
 
     // ---- TLV --------------------------------------------------------------------------
 
-    fn read_tlv(&self, b: &[u8], pos: usize, end: usize) -> R<(u32, usize, usize)> {
+    /// A BER-TLV tag field at `pos`: the tag and how many bytes it takes.
+    fn read_tag(&self, b: &[u8], pos: usize, end: usize) -> R<(u32, usize)> {
         let w = &b[pos..end];
         let Some(&first) = w.first() else { return fail("truncated", end) };
         if first == 0 {
@@ -200,6 +216,12 @@ impl<'s> Interp<'s> {
                 }
             }
         }
+        Ok((tag, tl))
+    }
+
+    fn read_tlv(&self, b: &[u8], pos: usize, end: usize) -> R<(u32, usize, usize)> {
+        let w = &b[pos..end];
+        let (tag, tl) = self.read_tag(b, pos, end)?;
         let Some(&l0) = w.get(tl) else { return fail("truncated", end) };
         let (len, ll) = if l0 < 0x80 {
             (usize::from(l0), 1)
@@ -316,7 +338,7 @@ impl<'s> Interp<'s> {
         let layout = f.layout.as_deref().unwrap_or(&[]);
         let mut m = Map::new();
         m.insert("file".into(), json!(id));
-        let mut ctx = Ctx { input: b, positions: Vec::new(), offsets: Vec::new() };
+        let mut ctx = Ctx { input: b, positions: Vec::new(), offsets: Vec::new(), canonical: false };
         let pos = self.items(&mut ctx, layout, 0, b.len(), &mut m)?;
         match &f.padding {
             Some(allowed) => {
@@ -353,6 +375,54 @@ impl<'s> Interp<'s> {
         Ok(())
     }
 
+    /// Decodes a data layout, by its entry id.
+    pub fn layout(&self, id: &str, b: &[u8]) -> R<Value> {
+        let Some((_, _, e)) = self.spec.data_layouts().find(|(_, _, e)| e.common.id == id) else {
+            return fail("unknown_layout", 0);
+        };
+        let mut m = Map::new();
+        m.insert("layout".into(), json!(id));
+        let mut ctx = Ctx { input: b, positions: Vec::new(), offsets: Vec::new(), canonical: false };
+        let pos = self.items(&mut ctx, &e.layout, 0, b.len(), &mut m)?;
+        finish(pos, b.len())?;
+        self.check_offsets(&ctx)?;
+        Ok(Value::Object(m))
+    }
+
+    /// Decodes a value of a named type, by the type's id: all of `b` is the value.
+    pub fn value(&self, id: &str, b: &[u8]) -> R<Value> {
+        let v = self.typed(id, b, 0)?;
+        Ok(json!({ "type": id, "value": v }))
+    }
+
+    /// A value of the named type `id` in `v` (at byte `at`).
+    fn typed(&self, id: &str, v: &[u8], at: usize) -> R<Value> {
+        let Some((_, _, t)) = self.spec.types().find(|(_, _, t)| t.common.id == id) else {
+            return fail("unknown_type", at);
+        };
+        if t.kind == "enum" {
+            if v.len() != 1 {
+                return fail("wrong_length", at);
+            }
+            let key = hex_upper(v);
+            return Ok(json!(t.values.as_ref().and_then(|m| m.get(&key)).cloned().unwrap_or(key)));
+        }
+        if v.is_empty() || v.len() > t.bytes {
+            return fail("wrong_length", at);
+        }
+        let bits = v.iter().fold(0u32, |a, &x| a << 8 | u32::from(x)) << (8 * (t.bytes - v.len()));
+        // Flags are listed by mask, most significant first.
+        let mut set: Vec<(u32, &String)> = t
+            .flags
+            .iter()
+            .flatten()
+            .filter_map(|(mask, name)| u32::from_str_radix(mask, 16).ok().map(|m| (m, name)))
+            .filter(|&(m, _)| m != 0 && bits & m == m)
+            .collect();
+        set.sort_by_key(|f| std::cmp::Reverse(f.0));
+        Ok(json!({ "hex": hex_upper(v), "set": set.iter().map(|(_, n)| n).collect::<Vec<_>>() }))
+    }
+
     /// Decodes `items` in `[pos, end)`, inserting their values into `out`; returns where
     /// the items ended (the caller decides whether bytes may follow).
     fn items(
@@ -363,78 +433,187 @@ impl<'s> Interp<'s> {
         end: usize,
         out: &mut Map<String, Value>,
     ) -> R<usize> {
-        let b = ctx.input;
         for item in items {
-            let framing = item.framing().expect("validated framing");
-            let (vstart, vlen) = match framing {
-                Framing::Tag(t) => {
-                    if item.optional && self.peek_tag(b, pos, end) != Some(t) {
-                        out.insert(item.name.clone(), Value::Null);
-                        continue;
+            if let Some([min, max]) = item.repeat {
+                let mut list = Vec::new();
+                while list.len() < max && self.another(ctx.input, item, pos, end) {
+                    let (v, next) = self.occurrence(ctx, item, pos, end)?;
+                    list.push(v);
+                    let stuck = next == pos;
+                    pos = next;
+                    if stuck {
+                        break;
                     }
-                    if pos == end {
-                        return fail("missing", pos);
-                    }
-                    let (tag, vo, len) = self.read_tlv(b, pos, end)?;
-                    if tag != t {
-                        return fail("unexpected_tag", pos);
-                    }
-                    ctx.positions.push((item.name.clone(), pos));
-                    pos = vo + len;
-                    (vo, len)
                 }
-                Framing::SimpleTag(t) => {
-                    if pos == end {
-                        return fail("missing", pos);
-                    }
-                    let (tag, vo, len) = self.read_simple(b, pos, end)?;
-                    if tag != t {
-                        return fail("unexpected_tag", pos);
-                    }
-                    ctx.positions.push((item.name.clone(), pos));
-                    pos = vo + len;
-                    (vo, len)
+                if list.len() < min {
+                    self.occurrence(ctx, item, pos, end)?;
+                    return fail("truncated", pos);
                 }
-                Framing::Der(t) => {
-                    if pos == end {
-                        return fail("missing", pos);
-                    }
-                    let (tag, vo, len) = self.read_tlv(b, pos, end)?;
-                    if tag != t {
-                        return fail("unexpected_tag", pos);
-                    }
-                    let start = pos;
-                    pos = vo + len;
-                    out.insert(item.name.clone(), json!(hex_upper(&b[start..pos])));
-                    continue;
-                }
-                Framing::Fixed(n) => {
-                    if end - pos < n {
-                        return fail("truncated", end);
-                    }
-                    pos += n;
-                    (pos - n, n)
-                }
-                Framing::Rest(min, max) => {
-                    let n = end - pos;
-                    if n < min || n > max {
-                        return fail("wrong_length", pos);
-                    }
-                    pos = end;
-                    (end - n, n)
-                }
-            };
-            if let Some(children) = &item.children {
-                let mut m = Map::new();
-                let inner_end = self.items(ctx, children, vstart, vstart + vlen, &mut m)?;
-                finish(inner_end, vstart + vlen)?;
-                out.insert(item.name.clone(), Value::Object(m));
-            } else {
-                let v = self.leaf(ctx, item, vstart, vlen)?;
-                out.insert(item.name.clone(), v);
+                out.insert(item.name.clone(), Value::Array(list));
+                continue;
             }
+            if item.optional && !self.another(ctx.input, item, pos, end) {
+                out.insert(item.name.clone(), Value::Null);
+                continue;
+            }
+            let (v, next) = self.occurrence(ctx, item, pos, end)?;
+            out.insert(item.name.clone(), v);
+            pos = next;
         }
         Ok(pos)
+    }
+
+    /// Whether an occurrence of `item` starts at `pos`: its tag is there (BER-TLV, DGI), or
+    /// any byte is left (other framings).
+    fn another(&self, b: &[u8], item: &Item, pos: usize, end: usize) -> bool {
+        match item.framing() {
+            Some(Framing::Tag(t)) => self.peek_tag(b, pos, end) == Some(t),
+            Some(Framing::Dgi(t)) => end - pos >= 2 && u16::from_be_bytes([b[pos], b[pos + 1]]) == t,
+            _ => pos < end,
+        }
+    }
+
+    /// One occurrence of `item` at `pos`: its value (a leaf's, or an object of its children)
+    /// and where it ends.
+    fn occurrence(&self, ctx: &mut Ctx<'_>, item: &Item, pos: usize, end: usize) -> R<(Value, usize)> {
+        let b = ctx.input;
+        // An invalid spec fails its examples rather than stopping the validator that reports it.
+        let Some(framing) = item.framing() else { return fail("invalid", pos) };
+        let (vstart, vlen, next) = match framing {
+            Framing::Tag(t) if item.partial => {
+                if pos == end {
+                    return fail("missing", pos);
+                }
+                let (tag, tl) = self.read_tag(b, pos, end)?;
+                if tag != t {
+                    return fail("unexpected_tag", pos);
+                }
+                let (declared, after) = self.length_field(b, pos + tl, end, LvKind::Ber, ctx.canonical)?;
+                let here = (end - after).min(declared);
+                let v = json!({ "length": declared, "bytes": hex_upper(&b[after..after + here]) });
+                return Ok((v, after + here));
+            }
+            Framing::Tag(t) => {
+                if pos == end {
+                    return fail("missing", pos);
+                }
+                let (tag, vo, len) = self.read_tlv(b, pos, end)?;
+                if tag != t {
+                    return fail("unexpected_tag", pos);
+                }
+                if ctx.canonical && vo - pos != tag_width(tag) + ber_length_width(len) {
+                    return fail("malformed_length", pos + tag_width(tag));
+                }
+                ctx.positions.push((item.name.clone(), pos));
+                (vo, len, vo + len)
+            }
+            Framing::SimpleTag(t) => {
+                if pos == end {
+                    return fail("missing", pos);
+                }
+                let (tag, vo, len) = self.read_simple(b, pos, end)?;
+                if tag != t {
+                    return fail("unexpected_tag", pos);
+                }
+                if ctx.canonical && vo - pos != if len < 0xFF { 2 } else { 4 } {
+                    return fail("malformed_length", pos + 1);
+                }
+                ctx.positions.push((item.name.clone(), pos));
+                (vo, len, vo + len)
+            }
+            Framing::Der(t) => {
+                if pos == end {
+                    return fail("missing", pos);
+                }
+                let (tag, vo, len) = self.read_tlv(b, pos, end)?;
+                if tag != t {
+                    return fail("unexpected_tag", pos);
+                }
+                return Ok((json!(hex_upper(&b[pos..vo + len])), vo + len));
+            }
+            Framing::Fixed(n) => {
+                if end - pos < n {
+                    return fail("truncated", end);
+                }
+                (pos, n, pos + n)
+            }
+            Framing::Rest(min, max) => {
+                let n = end - pos;
+                if n < min || n > max {
+                    return fail("wrong_length", pos);
+                }
+                (pos, n, end)
+            }
+            Framing::Lv(kind) => {
+                let (len, after) = self.length_field(b, pos, end, kind, ctx.canonical)?;
+                if end - after < len {
+                    return fail("truncated", end);
+                }
+                (after, len, after + len)
+            }
+            Framing::Dgi(t) => {
+                if pos == end {
+                    return fail("missing", pos);
+                }
+                if end - pos < 2 {
+                    return fail("truncated", end);
+                }
+                if u16::from_be_bytes([b[pos], b[pos + 1]]) != t {
+                    return fail("unexpected_tag", pos);
+                }
+                let (len, after) = self.length_field(b, pos + 2, end, LvKind::Dgi, ctx.canonical)?;
+                if end - after < len {
+                    return fail("truncated", end);
+                }
+                (after, len, after + len)
+            }
+            Framing::Group => {
+                let mut m = Map::new();
+                let next = self.items(ctx, item.children.as_deref().unwrap_or(&[]), pos, end, &mut m)?;
+                return Ok((Value::Object(m), next));
+            }
+        };
+        if let Some(children) = &item.children {
+            let mut m = Map::new();
+            let inner_end = self.items(ctx, children, vstart, vstart + vlen, &mut m)?;
+            finish(inner_end, vstart + vlen)?;
+            return Ok((Value::Object(m), next));
+        }
+        Ok((self.leaf(ctx, item, vstart, vlen)?, next))
+    }
+
+    /// A length field of `kind` at `pos`: the length and where the value starts.
+    fn length_field(&self, b: &[u8], pos: usize, end: usize, kind: LvKind, canonical: bool) -> R<(usize, usize)> {
+        let Some(&first) = b[pos..end].first() else { return fail("truncated", end) };
+        match kind {
+            LvKind::Byte => Ok((usize::from(first), pos + 1)),
+            LvKind::Ber if first < 0x80 => Ok((usize::from(first), pos + 1)),
+            LvKind::Ber => {
+                let n = usize::from(first & 0x7F);
+                if n == 0 || n > self.max_length_bytes {
+                    return fail("malformed_length", pos);
+                }
+                if end - pos - 1 < n {
+                    return fail("truncated", end);
+                }
+                let len = b[pos + 1..pos + 1 + n].iter().fold(0usize, |a, &x| a << 8 | usize::from(x));
+                if canonical && ber_length_width(len) != n + 1 {
+                    return fail("malformed_length", pos);
+                }
+                Ok((len, pos + 1 + n))
+            }
+            LvKind::Dgi if first != 0xFF => Ok((usize::from(first), pos + 1)),
+            LvKind::Dgi => {
+                if end - pos - 1 < 2 {
+                    return fail("truncated", end);
+                }
+                let len = usize::from(u16::from_be_bytes([b[pos + 1], b[pos + 2]]));
+                if canonical && len < 0xFF {
+                    return fail("malformed_length", pos);
+                }
+                Ok((len, pos + 3))
+            }
+        }
     }
 
     fn peek_tag(&self, b: &[u8], pos: usize, end: usize) -> Option<u32> {
@@ -467,7 +646,7 @@ impl<'s> Interp<'s> {
         if len < min || len > max {
             return fail("wrong_length", at);
         }
-        let enc = item.value.as_ref().expect("validated: leaf has a value");
+        let Some(enc) = item.value.as_ref() else { return fail("invalid", at) };
         let exact = |n: usize| if len == n { Ok(()) } else { fail("wrong_length", at) };
         let all = |ok: fn(u8) -> bool, kind: &'static str| match v.iter().position(|&x| !ok(x)) {
             Some(i) => fail(kind, at + i),
@@ -486,8 +665,10 @@ impl<'s> Interp<'s> {
                 let key = hex_upper(v);
                 json!(values.get(&key).cloned().unwrap_or(key))
             }
+            Encoding::Type { type_id } => self.typed(type_id, v, at)?,
             Encoding::Named(name) => match name.as_str() {
                 "bytes" => json!(hex_upper(v)),
+                "uint" => json!(v.iter().fold(0u64, |a, &x| a << 8 | u64::from(x))),
                 "ascii" => {
                     all(printable, "invalid")?;
                     json!(String::from_utf8_lossy(v))
@@ -581,7 +762,7 @@ impl<'s> Interp<'s> {
                     }
                     json!({ "kind": "raw", "bytes": hex_upper(v) })
                 }
-                other => panic!("validated: unknown encoding {other}"),
+                _ => return fail("invalid", at),
             },
         })
     }
@@ -600,6 +781,8 @@ struct Ctx<'b> {
     input: &'b [u8],
     positions: Vec<(String, usize)>,
     offsets: Vec<(usize, Vec<usize>, Vec<String>)>,
+    /// Command data: every length field must be the minimal one.
+    canonical: bool,
 }
 
 fn finish(pos: usize, end: usize) -> R<()> {
@@ -607,6 +790,17 @@ fn finish(pos: usize, end: usize) -> R<()> {
         Ok(())
     } else {
         fail("trailing_data", pos)
+    }
+}
+
+/// Bytes of the minimal BER length field for `len`.
+fn ber_length_width(len: usize) -> usize {
+    match len {
+        0..=0x7F => 1,
+        0x80..=0xFF => 2,
+        0x100..=0xFFFF => 3,
+        0x1_0000..=0xFF_FFFF => 4,
+        _ => 5,
     }
 }
 
@@ -697,5 +891,202 @@ fn structure(b: &[u8]) -> R<Structure> {
         1 => fail("ambiguous_length", 7 + f),
         2 => mk("4E", 7, f, ext_ne(usize::from(u16::from_be_bytes([b[n - 2], b[n - 1]])))),
         _ => fail("trailing_data", 9 + f),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The layout language's framings, lists and typed values on a small spec of their own,
+    //! and the validator's rules for them; the generated codec is held to the same answers by
+    //! `codec/tests/spec_examples.rs` and `codec/tests/layouts.rs`.
+
+    use super::*;
+    use crate::spec::{Loaded, SpecFile};
+
+    fn spec(doc: Value) -> Spec {
+        let file: SpecFile = serde_json::from_value(doc.clone()).expect("a spec document");
+        Spec { files: vec![Loaded { display: "test.json".into(), path: "test.json".into(), file, raw: doc }] }
+    }
+
+    fn entry(id: &str) -> Value {
+        json!({ "id": id, "name": id, "source": "test", "confidence": "project-defined" })
+    }
+
+    fn with(mut base: Value, extra: Value) -> Value {
+        if let (Some(b), Some(e)) = (base.as_object_mut(), extra.as_object()) {
+            b.extend(e.clone());
+        }
+        base
+    }
+
+    /// A spec with one data layout `t.layout` and the types it may use.
+    fn layout_spec(layout: Value) -> Spec {
+        spec(json!({
+            "spec": "hanko/1", "title": "t", "description": "t",
+            "types": [
+                with(entry("t.state"), json!({ "kind": "enum", "bytes": 1, "values": { "07": "on" } })),
+                with(entry("t.flags"), json!({ "kind": "flags", "bytes": 2, "flags": { "8000": "high", "0001": "low" } }))
+            ],
+            "data_layouts": [ with(entry("t.layout"), json!({ "layout": layout })) ]
+        }))
+    }
+
+    fn decode(s: &Spec, hex: &str) -> R<Value> {
+        Interp::new(s).layout("t.layout", &crate::spec::parse_hex(hex).expect("hex"))
+    }
+
+    fn err(kind: &'static str, offset: usize) -> R<Value> {
+        Err(Failure { kind, offset })
+    }
+
+    #[test]
+    fn lists_read_while_their_tag_follows_and_need_their_minimum() {
+        let s = layout_spec(json!([ { "name": "items", "tag": "C1", "repeat": [1, 2], "length": 1, "value": "uint" },
+                                    { "name": "tail", "rest": [0, 9], "value": "bytes" } ]));
+        assert_eq!(decode(&s, "C10105C10106AA").unwrap()["items"], json!([5, 6]));
+        assert_eq!(decode(&s, "C10105C10106C10107").unwrap()["tail"], json!("C10107"), "at most two");
+        assert_eq!(decode(&s, "AA00"), err("unexpected_tag", 0), "fewer than one");
+        assert_eq!(decode(&s, ""), err("missing", 0));
+    }
+
+    #[test]
+    fn grouped_lists_run_to_the_end_of_their_element() {
+        let s = layout_spec(json!([ { "name": "pairs", "repeat": [0, 9], "children": [
+            { "name": "a", "length": 1, "value": "bytes" }, { "name": "b", "lv": "byte", "length": [0, 4], "value": "bytes" } ] } ]));
+        assert_eq!(
+            decode(&s, "0102AABB0300").unwrap()["pairs"],
+            json!([ { "a": "01", "b": "AABB" }, { "a": "03", "b": "" } ])
+        );
+        assert_eq!(decode(&s, "0103AABB"), err("truncated", 4));
+        assert_eq!(decode(&s, "").unwrap()["pairs"], json!([]));
+    }
+
+    #[test]
+    fn length_fields_are_canonical_in_command_data_only() {
+        let s = layout_spec(json!([ { "name": "v", "lv": "ber", "value": "bytes" } ]));
+        assert_eq!(decode(&s, "8102AABB").unwrap()["v"], json!("AABB"), "a response may write 81 02");
+        assert_eq!(decode(&s, "80"), err("malformed_length", 0), "80 is BER's indefinite form");
+        assert_eq!(decode(&s, "84000000 01AA"), err("malformed_length", 0));
+        let b = crate::spec::parse_hex("8102AABB").unwrap();
+        let interp = Interp::new(&s);
+        let Some((_, _, e)) = s.data_layouts().next() else { panic!("the layout") };
+        let mut ctx = Ctx { input: &b, positions: Vec::new(), offsets: Vec::new(), canonical: true };
+        assert_eq!(
+            interp.items(&mut ctx, &e.layout, 0, b.len(), &mut Map::new()),
+            Err(Failure { kind: "malformed_length", offset: 0 })
+        );
+    }
+
+    #[test]
+    fn dgis_have_two_tag_bytes_and_a_one_or_three_byte_length() {
+        let s = layout_spec(json!([ { "name": "d", "dgi": "8121", "value": "bytes" },
+                                    { "name": "o", "dgi": "0010", "optional": true, "value": "bytes" } ]));
+        assert_eq!(decode(&s, "812102AABB").unwrap(), json!({ "layout": "t.layout", "d": "AABB", "o": null }));
+        assert_eq!(decode(&s, "8121FF0001AA001000").unwrap()["o"], json!(""), "FF 0001 in a response");
+        assert_eq!(decode(&s, "812202AABB"), err("unexpected_tag", 0));
+        assert_eq!(decode(&s, "81"), err("truncated", 1));
+        assert_eq!(decode(&s, "8121FF00"), err("truncated", 4));
+    }
+
+    #[test]
+    fn a_partial_tlv_keeps_its_declared_length() {
+        let s = layout_spec(json!([ { "name": "p", "tag": "C4", "partial": true, "value": "bytes" } ]));
+        assert_eq!(decode(&s, "C4820400AABB").unwrap()["p"], json!({ "length": 1024, "bytes": "AABB" }));
+        assert_eq!(decode(&s, "C401AABB"), err("trailing_data", 3), "a complete TLV with bytes after it");
+        assert_eq!(decode(&s, "C5"), err("unexpected_tag", 0));
+    }
+
+    #[test]
+    fn a_trailing_fixed_item_may_be_absent() {
+        let s = layout_spec(
+            json!([ { "name": "a", "length": 1, "value": "bytes" }, { "name": "b", "length": 2, "optional": true, "value": "bytes" } ]),
+        );
+        assert_eq!(decode(&s, "01").unwrap()["b"], Value::Null);
+        assert_eq!(decode(&s, "010203").unwrap()["b"], json!("0203"));
+        assert_eq!(decode(&s, "0102"), err("truncated", 2));
+    }
+
+    #[test]
+    fn typed_values_name_what_the_spec_lists_and_keep_the_rest() {
+        let s = layout_spec(json!([ { "name": "s", "length": 1, "value": { "type": "t.state" } },
+                                    { "name": "f", "lv": "byte", "length": [1, 2], "value": { "type": "t.flags" } } ]));
+        assert_eq!(
+            decode(&s, "070181").unwrap(),
+            json!({ "layout": "t.layout", "s": "on", "f": { "hex": "81", "set": ["high"] } })
+        );
+        assert_eq!(decode(&s, "0802FF01").unwrap()["f"], json!({ "hex": "FF01", "set": ["high", "low"] }));
+        assert_eq!(decode(&s, "0800"), err("wrong_length", 2), "flags take at least a byte");
+        assert_eq!(Interp::new(&s).value("t.flags", &[0x80, 0, 0]), err("wrong_length", 0));
+    }
+
+    /// A command spec: two commands share a header; the first whose data decodes wins, else
+    /// the error that got furthest.
+    fn command_spec() -> Spec {
+        let cmd = |id: &str, data: Value| {
+            with(
+                entry(id),
+                json!({ "instruction": "t.ins", "header": { "cla": "80", "p1": "00", "p2": "00" }, "cases": ["3S"], "data": data, "responses": [] }),
+            )
+        };
+        spec(json!({
+            "spec": "hanko/1", "title": "t", "description": "t",
+            "instructions": [ with(entry("t.ins"), json!({ "ins": "E4" })) ],
+            "commands": [
+                cmd("t.first", json!([ { "name": "aid", "tag": "4F", "length": [5, 16], "value": "bytes" } ])),
+                cmd("t.second", json!([ { "name": "key", "tag": "D0", "length": 1, "value": "uint" } ]))
+            ]
+        }))
+    }
+
+    #[test]
+    fn commands_sharing_a_header_fall_through_to_the_one_whose_data_decodes() {
+        let s = command_spec();
+        let i = Interp::new(&s);
+        let c = |hex: &str| i.capdu(&crate::spec::parse_hex(hex).unwrap());
+        assert_eq!(c("80E4000003D00107").unwrap()["command"]["id"], json!("t.second"));
+        assert_eq!(c("80E40000074F05A000000151").unwrap()["command"]["id"], json!("t.first"));
+        // t.first fails at 7 (a two-byte AID), t.second at 5 (4F is not D0): the furthest wins.
+        assert_eq!(c("80E40000044F02A000"), err("wrong_length", 7));
+        assert_eq!(c("80E4000004D0810107"), err("malformed_length", 6), "canonical lengths in command data");
+    }
+
+    fn problems(doc: Value) -> Vec<String> {
+        crate::validate::validate(&spec(doc)).problems.iter().map(|p| p.reason.clone()).collect()
+    }
+
+    fn layout_problems(layout: Value) -> Vec<String> {
+        problems(json!({ "spec": "hanko/1", "title": "t", "description": "t",
+            "data_layouts": [ with(entry("t.layout"), json!({ "layout": layout, "examples": [ { "hex": "00", "decoded": {} } ] })) ] }))
+    }
+
+    #[test]
+    fn the_validator_refuses_layouts_the_decoders_could_not_honour() {
+        let has = |layout: Value, needle: &str| {
+            let p = layout_problems(layout);
+            assert!(p.iter().any(|r| r.contains(needle)), "expected {needle:?} among {p:?}");
+        };
+        has(
+            json!([ { "name": "g", "repeat": [0, 2], "children": [ { "name": "x", "tag": "C1", "optional": true, "value": "bytes" } ] } ]),
+            "must take at least one byte",
+        );
+        has(json!([ { "name": "x", "lv": "byte", "value": "bytes" } ]), "one-byte length");
+        has(
+            json!([ { "name": "x", "length": 1, "optional": true, "value": "bytes" }, { "name": "y", "length": 1, "value": "bytes" } ]),
+            "come last",
+        );
+        has(json!([ { "name": "x", "tag": "C4", "partial": true, "value": "uint", "length": 1 } ]), "partial item");
+        has(json!([ { "name": "x", "length": 3, "value": { "type": "t.nothing" } } ]), "no type");
+        has(json!([ { "name": "x", "rest": [0, 5], "repeat": [0, 2], "value": "bytes" } ]), "only tag, dgi, lv");
+        has(json!([ { "name": "x", "lv": "word", "value": "bytes" } ]), "exactly one of");
+        has(json!([ { "name": "x", "length": 5, "value": "uint" } ]), "uint needs");
+    }
+
+    #[test]
+    fn the_validator_checks_types_and_response_references() {
+        let p = problems(json!({ "spec": "hanko/1", "title": "t", "description": "t",
+            "types": [ with(entry("t.bad"), json!({ "kind": "flags", "bytes": 1, "flags": { "0100": "x", "00": "y" }, "examples": [ { "hex": "01", "decoded": {} } ] })) ],
+            "data_layouts": [ with(entry("t.layout"), json!({ "layout": [ { "name": "x", "length": 1, "value": "bytes" } ], "response_to": ["t.none"], "examples": [ { "hex": "00", "decoded": {} } ] })) ] }));
+        assert!(p.iter().any(|r| r.contains("keys are 1 bytes")), "{p:?}");
+        assert!(p.iter().any(|r| r.contains("no command \"t.none\"")), "{p:?}");
     }
 }

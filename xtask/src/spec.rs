@@ -164,10 +164,16 @@ pub enum Encoding {
         #[serde(rename = "enum")]
         values: BTreeMap<String, String>,
     },
+    /// A named value type of the `types` section (an open enumeration or a set of flags).
+    Type {
+        #[serde(rename = "type")]
+        type_id: String,
+    },
 }
 
-/// One element of a layout. Exactly one of `tag`, `stag`, `der`, `length` (alone) or `rest`
-/// says how it is framed; a framed-by-tag item has `value` or `children`.
+/// One element of a layout. Exactly one of `tag`, `stag`, `der`, `lv`, `dgi`, `length` (alone)
+/// or `rest` says how it is framed, or none for a repeated group of `children`; a framed item
+/// has `value` or `children`.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Item {
@@ -182,6 +188,19 @@ pub struct Item {
     pub length: Option<Length>,
     #[serde(default)]
     pub rest: Option<[usize; 2]>,
+    /// A length-prefixed value: `"byte"` (one length byte), `"ber"` (a BER length field) or
+    /// `"dgi"` (one byte 00–FE, or FF and two bytes).
+    #[serde(default)]
+    pub lv: Option<String>,
+    /// A data grouping identifier: two tag bytes, then a DGI length (as `"lv": "dgi"`).
+    #[serde(default)]
+    pub dgi: Option<String>,
+    /// `[min, max]`: the item occurs that many times in a row (a list).
+    #[serde(default)]
+    pub repeat: Option<[usize; 2]>,
+    /// A BER-TLV whose value may continue past the end of this element (a LOAD block).
+    #[serde(default)]
+    pub partial: bool,
     #[serde(default)]
     pub value: Option<Encoding>,
     #[serde(default)]
@@ -192,6 +211,28 @@ pub struct Item {
     pub note: Option<String>,
 }
 
+/// How a length-prefixed item's length is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LvKind {
+    /// One byte, 00–FF.
+    Byte,
+    /// A BER-TLV definite length field.
+    Ber,
+    /// 00–FE in one byte, or FF followed by two bytes (EMV CPS / GlobalPlatform DGIs).
+    Dgi,
+}
+
+impl LvKind {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "byte" => Some(Self::Byte),
+            "ber" => Some(Self::Ber),
+            "dgi" => Some(Self::Dgi),
+            _ => None,
+        }
+    }
+}
+
 /// How an item is framed, resolved from its fields.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Framing {
@@ -200,18 +241,35 @@ pub enum Framing {
     Der(u32),
     Fixed(usize),
     Rest(usize, usize),
+    Lv(LvKind),
+    Dgi(u16),
+    /// Children read one after the other with no header of their own (only repeated).
+    Group,
 }
 
 impl Item {
     pub fn framing(&self) -> Option<Framing> {
         let parse_tag = |t: &str| u32::from_str_radix(t, 16).ok();
+        let others = self.lv.is_some() as u8 + self.dgi.is_some() as u8;
         match (&self.tag, &self.stag, &self.der, &self.rest) {
+            _ if others > 1 => None,
+            (None, None, None, None) if self.lv.is_some() => {
+                self.lv.as_deref().and_then(LvKind::parse).map(Framing::Lv)
+            }
+            (None, None, None, None) if self.dgi.is_some() => self
+                .dgi
+                .as_deref()
+                .filter(|d| d.len() == 4)
+                .and_then(|d| u16::from_str_radix(d, 16).ok())
+                .map(Framing::Dgi),
+            _ if others > 0 => None,
             (Some(t), None, None, None) => parse_tag(t).map(Framing::Tag),
             (None, Some(t), None, None) => u8::from_str_radix(t, 16).ok().map(Framing::SimpleTag),
             (None, None, Some(t), None) if self.length.is_none() => parse_tag(t).map(Framing::Der),
             (None, None, None, Some([a, b])) if self.length.is_none() => Some(Framing::Rest(*a, *b)),
             (None, None, None, None) => match self.length {
                 Some(Length::Exact(n)) => Some(Framing::Fixed(n)),
+                None if self.children.is_some() && self.repeat.is_some() => Some(Framing::Group),
                 _ => None,
             },
             _ => None,
@@ -380,6 +438,35 @@ pub struct CardProfileEntry {
     pub chain_responses: bool,
 }
 
+/// A named value type: an open enumeration of one byte, or a set of flags of `bytes` bytes
+/// whose first byte is the most significant (a value written shorter is left-aligned).
+#[derive(Clone, Debug, Deserialize)]
+pub struct TypeEntry {
+    #[serde(flatten)]
+    pub common: Common,
+    /// `enum` or `flags`.
+    pub kind: String,
+    pub bytes: usize,
+    /// `enum`: value in hex → snake_case name.
+    #[serde(default)]
+    pub values: Option<BTreeMap<String, String>>,
+    /// `flags`: mask in hex (`bytes` bytes) → snake_case name.
+    #[serde(default)]
+    pub flags: Option<BTreeMap<String, String>>,
+}
+
+/// A data layout that is neither a file nor a command's data: a response's data field, or a
+/// structure carried inside another field.
+#[derive(Clone, Debug, Deserialize)]
+pub struct DataLayoutEntry {
+    #[serde(flatten)]
+    pub common: Common,
+    pub layout: Vec<Item>,
+    /// Command ids whose response data this layout describes.
+    #[serde(default)]
+    pub response_to: Vec<String>,
+}
+
 /// One spec file. Every section is optional; a file usually holds one or two.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -413,6 +500,39 @@ pub struct SpecFile {
     pub card_rules: Vec<CardRuleEntry>,
     #[serde(default)]
     pub profiles: Vec<CardProfileEntry>,
+    #[serde(default)]
+    pub types: Vec<TypeEntry>,
+    #[serde(default)]
+    pub data_layouts: Vec<DataLayoutEntry>,
+    #[serde(default)]
+    pub scp80: Vec<crate::tsm::Scp80Entry>,
+    #[serde(default)]
+    pub remote_apdu: Vec<crate::tsm::RemoteApduEntry>,
+    #[serde(default)]
+    pub scp81: Vec<crate::tsm::Scp81Entry>,
+    #[serde(default)]
+    pub message_text: Vec<crate::messages::MessageTextEntry>,
+    #[serde(default)]
+    pub message_types: Vec<crate::messages::MessageTypeEntry>,
+    #[serde(default)]
+    pub messages: Vec<crate::messages::MessageEntry>,
+    // Flow sections (`crate::flow`, spec/flow/scheme*.json and lifecycle.json).
+    #[serde(default)]
+    pub flow: Vec<crate::flow::FlowEntry>,
+    #[serde(default)]
+    pub actors: Vec<crate::flow::ActorEntry>,
+    #[serde(default)]
+    pub flow_messages: Vec<crate::flow::MessageEntry>,
+    #[serde(default)]
+    pub events: Vec<crate::flow::EventEntry>,
+    #[serde(default)]
+    pub guards: Vec<crate::flow::GuardEntry>,
+    #[serde(default)]
+    pub machines: Vec<crate::flow::MachineEntry>,
+    #[serde(default)]
+    pub properties: Vec<crate::flow::PropertyEntry>,
+    #[serde(default)]
+    pub traces: Vec<crate::flow::TraceEntry>,
 }
 
 /// A loaded spec file with where it came from.
@@ -562,6 +682,14 @@ impl Spec {
         self.files.iter().flat_map(|l| l.file.profiles.iter().enumerate().map(move |(i, e)| (l, i, e)))
     }
 
+    pub fn types(&self) -> impl Iterator<Item = (&Loaded, usize, &TypeEntry)> {
+        self.files.iter().flat_map(|l| l.file.types.iter().enumerate().map(move |(i, e)| (l, i, e)))
+    }
+
+    pub fn data_layouts(&self) -> impl Iterator<Item = (&Loaded, usize, &DataLayoutEntry)> {
+        self.files.iter().flat_map(|l| l.file.data_layouts.iter().enumerate().map(move |(i, e)| (l, i, e)))
+    }
+
     pub fn tlv_limits(&self) -> Option<&TlvLimits> {
         self.tlv_entries().find(|(_, _, e)| e.common.id == "tlv.ber").and_then(|(_, _, e)| e.limits.as_ref())
     }
@@ -613,6 +741,12 @@ impl Spec {
             for (i, e) in f.profiles.iter().enumerate() {
                 out.push((at("profiles", i), &e.common, Format::Capdu));
             }
+            for (i, e) in f.types.iter().enumerate() {
+                out.push((at("types", i), &e.common, Format::Value(e.common.id.clone())));
+            }
+            for (i, e) in f.data_layouts.iter().enumerate() {
+                out.push((at("data_layouts", i), &e.common, Format::Layout(e.common.id.clone())));
+            }
         }
         out
     }
@@ -627,6 +761,10 @@ pub enum Format {
     SimpleTlv,
     /// A file, by its entry id.
     File(String),
+    /// A data layout, by its entry id.
+    Layout(String),
+    /// A value of a named type, by the type's id.
+    Value(String),
 }
 
 impl Format {
@@ -637,6 +775,8 @@ impl Format {
             Self::Tlv => "tlv",
             Self::SimpleTlv => "simple-tlv",
             Self::File(_) => "ef",
+            Self::Layout(_) => "layout",
+            Self::Value(_) => "value",
         }
     }
 }

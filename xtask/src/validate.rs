@@ -3,7 +3,7 @@
 //! decodes (through the interpreter) to what it says.
 
 use crate::interp::{hexbyte, Interp};
-use crate::spec::{parse_hex, Access, Encoding, Framing, Item, Problem, Spec};
+use crate::spec::{parse_hex, Access, Encoding, Framing, Item, LvKind, Problem, Spec};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -24,7 +24,9 @@ fn allowed_keys(section: &str) -> &'static [&'static str] {
         "card_rules" => &["command", "emits"],
         "profiles" => &["token_label", "atr", "applications", "blocked_sw", "absent_files", "read_overrides", "chain_responses"],
         "certificate_profiles" => &["kind", "ca", "key_usage", "key_usage_critical", "policies", "holder_data", "validity"],
-        _ => &[],
+        "types" => &["kind", "bytes", "values", "flags"],
+        "data_layouts" => &["layout", "response_to"],
+        other => crate::tsm::allowed_keys(other).or_else(|| crate::messages::allowed_keys(other)).unwrap_or(&[]),
     }
 }
 
@@ -42,6 +44,8 @@ const SECTIONS: &[&str] = &[
     "certificate_profiles",
     "card_rules",
     "profiles",
+    "types",
+    "data_layouts",
 ];
 
 /// KeyUsage bits of RFC 5280 §4.2.1.3, in bit order.
@@ -71,6 +75,7 @@ const NAMED_ENCODINGS: &[&str] = &[
     "aid",
     "fid",
     "signature_input",
+    "uint",
 ];
 
 pub struct Report {
@@ -107,6 +112,20 @@ fn is_hex(s: &str, bytes: std::ops::RangeInclusive<usize>) -> bool {
         && s.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_lowercase())
 }
 
+/// The fewest bytes an item can take (a repeated group's element must take some).
+fn min_len(it: &Item) -> usize {
+    if it.optional || it.repeat.is_some_and(|[min, _]| min == 0) {
+        return 0;
+    }
+    match it.framing() {
+        Some(Framing::Fixed(k)) => k,
+        Some(Framing::Rest(min, _)) => min,
+        Some(Framing::Group) => it.children.iter().flatten().map(min_len).sum(),
+        Some(_) => 1,
+        None => 0,
+    }
+}
+
 /// Whether `expected` is contained in `actual`: every key of an expected object is present
 /// with a contained value; arrays match element by element; scalars are equal.
 pub fn contains(actual: &Value, expected: &Value) -> bool {
@@ -128,9 +147,21 @@ pub fn validate(spec: &Spec) -> Report {
     v.files();
     v.pki();
     v.card();
+    v.types();
+    v.data_layouts();
     let examples = v.examples();
-    let entries = spec.all_entries().len();
-    Report { problems: v.problems, entries, examples }
+    let (tsm_problems, tsm_examples) = crate::tsm::validate(spec);
+    v.problems.extend(tsm_problems);
+    let entries = spec.all_entries().len() + spec.tsm_entries().len();
+    let messages = crate::messages::validate(spec);
+    v.problems.extend(messages.problems);
+    let flows = crate::flow::validate(spec);
+    v.problems.extend(flows.problems);
+    Report {
+        problems: v.problems,
+        entries: entries + messages.entries + flows.entries,
+        examples: examples + tsm_examples + messages.examples + flows.examples,
+    }
 }
 
 impl V<'_> {
@@ -138,14 +169,18 @@ impl V<'_> {
         for l in &self.spec.files {
             let Some(doc) = l.raw.as_object() else { continue };
             for key in doc.keys() {
-                if !["spec", "title", "description"].contains(&key.as_str()) && !SECTIONS.contains(&key.as_str()) {
+                let known = SECTIONS.contains(&key.as_str())
+                    || crate::tsm::SECTIONS.contains(&key.as_str())
+                    || crate::messages::SECTIONS.contains(&key.as_str())
+                    || crate::flow::SECTIONS.contains(&key.as_str());
+                if !["spec", "title", "description"].contains(&key.as_str()) && !known {
                     self.problem(
                         format!("{}#/{key}", l.display),
                         format!("unknown section; the sections are {}", SECTIONS.join(", ")),
                     );
                 }
             }
-            for section in SECTIONS {
+            for section in SECTIONS.iter().chain(crate::tsm::SECTIONS).chain(crate::messages::SECTIONS) {
                 let Some(Value::Array(entries)) = doc.get(*section) else { continue };
                 for (i, e) in entries.iter().enumerate() {
                     let Some(obj) = e.as_object() else { continue };
@@ -161,7 +196,8 @@ impl V<'_> {
 
     fn ids(&mut self) {
         let mut seen: BTreeMap<String, String> = BTreeMap::new();
-        for (at, c, _) in self.spec.all_entries() {
+        let tsm = self.spec.tsm_entries().into_iter().map(|(at, c, _)| (at, c));
+        for (at, c) in self.spec.all_entries().into_iter().map(|(at, c, _)| (at, c)).chain(tsm) {
             if !is_id(&c.id) {
                 self.problem(
                     format!("{at}/id"),
@@ -524,8 +560,13 @@ impl V<'_> {
             self.problem(at.to_string(), format!("item name {d:?} used twice in one layout"));
         }
         // Top-level items share a JSON object with the keys the decoder adds itself.
-        let reserved: &[&str] =
-            if at.contains("/data") { &["id", "name", "confidence", "case", "ne"] } else { &["file", "padding"] };
+        let reserved: &[&str] = if at.contains("/data_layouts/") {
+            &["layout"]
+        } else if at.contains("/data") {
+            &["id", "name", "confidence", "case", "ne"]
+        } else {
+            &["file", "padding"]
+        };
         for (i, it) in items.iter().enumerate() {
             if reserved.contains(&it.name.as_str()) {
                 self.problem(
@@ -538,13 +579,22 @@ impl V<'_> {
     }
 
     fn items(&mut self, at: &str, items: &[Item], tag_items: &BTreeSet<String>) {
+        self.items_in(at, items, tag_items, false);
+    }
+
+    /// `in_element`: the items belong to a repeated or optional element, a struct of its own.
+    fn items_in(&mut self, at: &str, items: &[Item], tag_items: &BTreeSet<String>, in_element: bool) {
         for (i, it) in items.iter().enumerate() {
             let at = format!("{at}/{i}");
+            let last = i + 1 == items.len();
             if !is_snake(&it.name) {
                 self.problem(format!("{at}/name"), format!("item name {:?} must be snake_case", it.name));
             }
             let Some(framing) = it.framing() else {
-                self.problem(at, "an item has exactly one of tag, stag, der, rest, or length alone");
+                self.problem(
+                    at,
+                    "an item has exactly one of tag, stag, der, lv (byte, ber or dgi), dgi (four hex digits), rest, or length alone; or repeated children and none of these",
+                );
                 continue;
             };
             if let Framing::Tag(t) = framing {
@@ -556,25 +606,151 @@ impl V<'_> {
                     self.problem(format!("{at}/tag"), "not a valid BER-TLV tag");
                 }
             }
-            if matches!(framing, Framing::Rest(..)) && i + 1 != items.len() {
+            if matches!(framing, Framing::Rest(..)) && !last {
                 self.problem(
                     format!("{at}/rest"),
                     "rest takes what is left, so only the last item of its level may have it",
                 );
             }
-            if it.optional && (!matches!(framing, Framing::Tag(_)) || it.children.is_some()) {
-                self.problem(format!("{at}/optional"), "only a leaf item framed by a BER tag can be optional");
+            let element = it.children.is_some() && (it.optional || it.repeat.is_some());
+            if let Some([min, max]) = it.repeat {
+                if min > max || max == 0 {
+                    self.problem(format!("{at}/repeat"), "repeat is [min, max] with min ≤ max and max ≥ 1");
+                }
+                let repeatable = matches!(framing, Framing::Tag(_) | Framing::Dgi(_) | Framing::Lv(_) | Framing::Group)
+                    || matches!(framing, Framing::Fixed(k) if k > 0);
+                if !repeatable || it.partial {
+                    self.problem(format!("{at}/repeat"), "only tag, dgi, lv, fixed-length and grouped items repeat");
+                }
+                if it.optional {
+                    self.problem(format!("{at}/optional"), "a repeated item is optional through repeat [0, max]");
+                }
+                if framing == Framing::Group && it.children.as_deref().is_none_or(|c| c.iter().all(|c| min_len(c) == 0))
+                {
+                    self.problem(
+                        format!("{at}/children"),
+                        "an element of a repeated group must take at least one byte",
+                    );
+                }
+            }
+            if it.optional {
+                let ok = match framing {
+                    Framing::Tag(_) | Framing::Dgi(_) => !it.partial,
+                    Framing::Fixed(_) => last && it.children.is_none(),
+                    _ => false,
+                };
+                if !ok {
+                    self.problem(
+                        format!("{at}/optional"),
+                        "optional items are framed by a BER tag or a DGI, or have a fixed length and come last",
+                    );
+                }
+            }
+            if it.partial {
+                let ok = matches!(framing, Framing::Tag(_))
+                    && last
+                    && it.children.is_none()
+                    && it.value == Some(Encoding::Named("bytes".into()));
+                if !ok {
+                    self.problem(
+                        format!("{at}/partial"),
+                        "a partial item is the last one of its level, framed by a BER tag, with bytes",
+                    );
+                }
+            }
+            if let Framing::Lv(LvKind::Byte) = framing {
+                let fits = it.children.is_none() && it.length.is_some_and(|l| l.bounds().1 <= 255);
+                if !fits {
+                    self.problem(format!("{at}/lv"), "a one-byte length frames a leaf with a length of at most 255");
+                }
+            }
+            if in_element && matches!(it.value, Some(Encoding::Offsets { .. })) {
+                self.problem(format!("{at}/value"), "offset tables cannot stand inside a repeated or optional element");
             }
             match (&it.value, &it.children, &framing) {
-                (None, Some(children), Framing::Tag(_) | Framing::SimpleTag(_)) => {
-                    self.items(&format!("{at}/children"), children, tag_items)
+                (None, Some(children), Framing::Tag(_) | Framing::SimpleTag(_) | Framing::Lv(_) | Framing::Dgi(_) | Framing::Group) => {
+                    self.items_in(&format!("{at}/children"), children, tag_items, in_element || element)
                 }
                 (None, None, Framing::Der(_)) => {}
-                (Some(enc), None, f) if !matches!(f, Framing::Der(_)) => self.encoding(&at, enc, f, tag_items),
+                (Some(enc), None, f) if !matches!(f, Framing::Der(_) | Framing::Group) => {
+                    self.encoding(&at, enc, f, tag_items);
+                    self.leaf_bounds(&at, it, enc);
+                }
                 _ => self.problem(
                     at,
-                    "an item has a value encoding, or children (tag and stag only), or neither (der only)",
+                    "an item has a value encoding, or children (tag, stag, lv, dgi and groups only), or neither (der only)",
                 ),
+            }
+        }
+    }
+
+    /// A leaf's length bounds must suit its encoding.
+    fn leaf_bounds(&mut self, at: &str, it: &Item, enc: &Encoding) {
+        let (min, max) = it.value_bounds();
+        match enc {
+            Encoding::Named(n) if n == "uint" && (min != max || !(1..=4).contains(&min)) => {
+                self.problem(format!("{at}/value"), "uint needs an exact length of 1 to 4 bytes");
+            }
+            Encoding::Type { type_id } => {
+                let Some((_, _, t)) = self.spec.types().find(|(_, _, t)| t.common.id == *type_id) else {
+                    self.problem(format!("{at}/value/type"), format!("dangling reference: no type {type_id:?}"));
+                    return;
+                };
+                let width = if t.kind == "enum" { 1 } else { t.bytes };
+                if min > width || max < 1 {
+                    self.problem(
+                        format!("{at}/length"),
+                        format!("{type_id} is 1 to {width} bytes; the item allows {min} to {max}"),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn types(&mut self) {
+        let types: Vec<_> =
+            self.spec.types().map(|(l, i, t)| (format!("{}#/types/{i}", l.display), t.clone())).collect();
+        for (at, t) in types {
+            let (entries, width, field) = match (t.kind.as_str(), &t.values, &t.flags) {
+                ("enum", Some(v), None) if t.bytes == 1 => (v.clone(), 1, "values"),
+                ("flags", None, Some(f)) if (1..=4).contains(&t.bytes) => (f.clone(), t.bytes, "flags"),
+                _ => {
+                    self.problem(at, "a type is kind enum (bytes 1, values) or kind flags (bytes 1 to 4, flags)");
+                    continue;
+                }
+            };
+            let mut names = BTreeSet::new();
+            for (k, n) in &entries {
+                if !is_hex(k, width..=width) || (field == "flags" && k.chars().all(|c| c == '0')) {
+                    self.problem(
+                        format!("{at}/{field}/{k}"),
+                        format!("keys are {width} bytes of upper-case hex (a flag not zero)"),
+                    );
+                }
+                if !is_snake(n) || !names.insert(n.clone()) {
+                    self.problem(format!("{at}/{field}/{k}"), format!("names are unique snake_case, not {n:?}"));
+                }
+            }
+        }
+    }
+
+    fn data_layouts(&mut self) {
+        let commands: BTreeSet<_> = self.spec.commands().map(|(_, _, c)| c.common.id.clone()).collect();
+        let layouts: Vec<_> =
+            self.spec.data_layouts().map(|(l, i, e)| (format!("{}#/data_layouts/{i}", l.display), e.clone())).collect();
+        for (at, e) in layouts {
+            if e.layout.is_empty() {
+                self.problem(format!("{at}/layout"), "a data layout has items");
+            }
+            self.layout(&format!("{at}/layout"), &e.layout);
+            for (j, c) in e.response_to.iter().enumerate() {
+                if !commands.contains(c) {
+                    self.problem(format!("{at}/response_to/{j}"), format!("dangling reference: no command {c:?}"));
+                }
+            }
+            if e.common.examples.iter().all(|x| x.decoded.is_none()) {
+                self.problem(format!("{at}/examples"), "a data layout needs at least one example that decodes");
             }
         }
     }
@@ -615,7 +791,8 @@ impl V<'_> {
     fn examples(&mut self) -> usize {
         let interp = Interp::new(self.spec);
         let mut count = 0;
-        let needs_examples = ["commands", "applications", "apdu", "status_words", "instructions", "class"];
+        let needs_examples =
+            ["commands", "applications", "apdu", "status_words", "instructions", "class", "types", "data_layouts"];
         for (at, c, format) in self.spec.all_entries() {
             let section = at.split("#/").nth(1).and_then(|s| s.split('/').next()).unwrap_or("");
             if c.examples.is_empty() && needs_examples.contains(&section) {

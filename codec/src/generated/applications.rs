@@ -8,8 +8,19 @@
 //   spec/ef/surface_ap.json
 //   spec/ef/text_ap.json
 //   spec/flow/card.json
+//   spec/flow/lifecycle.json
+//   spec/flow/scheme1.json
+//   spec/flow/scheme2.json
+//   spec/flow/scheme3_issuance.json
+//   spec/flow/scheme3_use.json
+//   spec/gp/commands.json
+//   spec/gp/lifecycle.json
 //   spec/pki/profile.json
 //   spec/tlv/tlv.json
+//   spec/tsm/messages.json
+//   spec/tsm/remote_apdu.json
+//   spec/tsm/scp80.json
+//   spec/tsm/scp81.json
 // Do not edit: change the spec and run `cargo xtask codegen`.
 
 //! Applications by AID, and the files of each.
@@ -86,6 +97,24 @@ pub const APPLICATIONS: &[Application] = &[
         name: "common card AP (共通カードAP)",
         short: "common",
         aid: &[0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x01, 0x00],
+    },
+    Application {
+        id: "gp.isd",
+        name: "Issuer Security Domain (GlobalPlatform AID)",
+        short: "isd",
+        aid: &[0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00, 0x00],
+    },
+    Application {
+        id: "gp.isd_short",
+        name: "Issuer Security Domain (seven-byte AID)",
+        short: "isd7",
+        aid: &[0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00],
+    },
+    Application {
+        id: "gp.card_manager",
+        name: "Card Manager (Open Platform / Visa AID)",
+        short: "card_manager",
+        aid: &[0xA0, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00],
     },
 ];
 

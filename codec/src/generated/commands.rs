@@ -8,8 +8,19 @@
 //   spec/ef/surface_ap.json
 //   spec/ef/text_ap.json
 //   spec/flow/card.json
+//   spec/flow/lifecycle.json
+//   spec/flow/scheme1.json
+//   spec/flow/scheme2.json
+//   spec/flow/scheme3_issuance.json
+//   spec/flow/scheme3_use.json
+//   spec/gp/commands.json
+//   spec/gp/lifecycle.json
 //   spec/pki/profile.json
 //   spec/tlv/tlv.json
+//   spec/tsm/messages.json
+//   spec/tsm/remote_apdu.json
+//   spec/tsm/scp80.json
+//   spec/tsm/scp81.json
 // Do not edit: change the spec and run `cargo xtask codegen`.
 
 //! Every command of the spec: views, decoders, encoders, and recognition of a C-APDU.
@@ -1629,6 +1640,5057 @@ impl<'a> arbitrary::Arbitrary<'a> for JpkiInternalAuthenticate<'a> {
     }
 }
 
+/// SELECT (application by AID) (`gp.select`, normative).
+///
+/// Source: GlobalPlatform Card Specification v2.3.1 §11.9; martinpaljak/GlobalPlatformPro README trace
+///
+/// P2 00 returns the FCI (gp.select_response). The JPKI applications' SELECT (P2 0C, no FCI) is jpki.select_df.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GpSelect<'a> {
+    /// 1: the next application whose AID starts with the given bytes
+    pub next_occurrence: u8,
+    pub aid: super::applications::Aid<'a>,
+    /// The command case it was (or is to be) sent in.
+    pub case: Case,
+    /// Ne, where the case has an Le field.
+    pub ne: Option<u32>,
+}
+
+impl<'a> GpSelect<'a> {
+    pub const ID: &'static str = "gp.select";
+    pub const NAME: &'static str = "SELECT (application by AID)";
+    pub const CONFIDENCE: &'static str = "normative";
+    /// The cases this command is sent in.
+    pub const CASES: &'static [Case] = &[Case::C3S, Case::C4S];
+
+    /// Whether the header and case are this command's (the data is checked by `from_apdu`).
+    #[inline]
+    pub fn matches(apdu: &CommandApdu<'_>) -> bool {
+        apdu.cla & 0xFF == 0x00
+            && apdu.ins == 0xA4
+            && apdu.p1 & 0xFF == 0x04
+            && apdu.p2 & 0xFD == 0x00
+            && Self::CASES.contains(&apdu.case)
+    }
+
+    /// Decodes the command from a C-APDU that [`Self::matches`] and the bytes it was parsed from.
+    pub fn from_apdu(apdu: &CommandApdu<'a>, input: &'a [u8]) -> Result<Self> {
+        let p_next_occurrence = ((u16::from(apdu.p2) & 0x0002) >> 1) as u8;
+        let mut r0 =
+            crate::reader::Reader::within(input, crate::reader::Span { bytes: apdu.data, offset: apdu.data_offset() });
+        let f_aid_span = r0.rest(5, 16, super::rules::GP_SELECT__AID)?;
+        let f_aid = super::applications::Aid(crate::field::bytes(f_aid_span, 5, 16, super::rules::GP_SELECT__AID)?);
+        r0.finish(super::rules::GP_SELECT)?;
+        Ok(Self { next_occurrence: p_next_occurrence, aid: f_aid, case: apdu.case, ne: apdu.ne })
+    }
+
+    pub fn header(&self) -> [u8; 4] {
+        [0x00, 0xA4, 0x04, 0x00 | ((u16::from(self.next_occurrence) << 1) & 0x0002) as u8]
+    }
+
+    /// Length of the data field.
+    pub fn data_len(&self) -> usize {
+        self.aid.0.len()
+    }
+
+    pub fn encoded_len(&self) -> usize {
+        crate::apdu::command::frame_len(self.case, self.data_len())
+    }
+
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        crate::apdu::command::write_frame(out, self.header(), self.case, self.data_len(), self.ne, |out| {
+            let _ = &out;
+            out.extend_from_slice(self.aid.0);
+        });
+    }
+}
+
+impl<'a> crate::describe::Describe for GpSelect<'a> {
+    fn describe(&self, v: &mut dyn crate::describe::Visitor) {
+        v.field("id", crate::describe::Value::Text(Self::ID));
+        v.field("name", crate::describe::Value::Text(Self::NAME));
+        v.field("confidence", crate::describe::Value::Text(Self::CONFIDENCE));
+        v.field("next_occurrence", crate::describe::Value::Uint(u64::from(self.next_occurrence)));
+        crate::describe::DescribeField::describe_field(&self.aid, "aid", v);
+        v.field("case", crate::describe::Value::Text(self.case.name()));
+        v.field("ne", self.ne.map_or(crate::describe::Value::Null, |n| crate::describe::Value::Uint(u64::from(n))));
+    }
+}
+
+impl<'a> arbitrary::Arbitrary<'a> for GpSelect<'a> {
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+        let p_next_occurrence = u.int_in_range(0..=1)?;
+        let f_aid = super::applications::Aid::arb(u, 5, 16)?;
+        #[allow(unused_mut)]
+        let mut v = Self { next_occurrence: p_next_occurrence, aid: f_aid, case: Case::C3S, ne: None };
+        let (case, ne) = crate::apdu::command::arb_case_ne(u, Self::CASES, v.data_len())?;
+        v.case = case;
+        v.ne = ne;
+        Ok(v)
+    }
+}
+
+/// SELECT (the default application) (`gp.select_default`, observed).
+///
+/// Source: GlobalPlatform Card Specification v2.3.1 §11.9.2; martinpaljak/GlobalPlatformPro README trace (00A4040000)
+///
+/// No AID: selects the application that is default selected on the channel, usually the ISD. GlobalPlatformPro starts every session this way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GpSelectDefault {
+    /// Ne: how many response bytes are expected.
+    pub ne: u32,
+}
+
+impl GpSelectDefault {
+    pub const ID: &'static str = "gp.select_default";
+    pub const NAME: &'static str = "SELECT (the default application)";
+    pub const CONFIDENCE: &'static str = "observed";
+    /// The cases this command is sent in.
+    pub const CASES: &'static [Case] = &[Case::C2S];
+
+    /// Whether the header and case are this command's (the data is checked by `from_apdu`).
+    #[inline]
+    pub fn matches(apdu: &CommandApdu<'_>) -> bool {
+        apdu.cla & 0xFF == 0x00
+            && apdu.ins == 0xA4
+            && apdu.p1 & 0xFF == 0x04
+            && apdu.p2 & 0xFF == 0x00
+            && Self::CASES.contains(&apdu.case)
+    }
+
+    /// Decodes the command from a C-APDU that [`Self::matches`] and the bytes it was parsed from.
+    pub fn from_apdu(apdu: &CommandApdu<'_>, input: &[u8]) -> Result<Self> {
+        let _ = input;
+        Ok(Self { ne: apdu.ne.unwrap_or_default() })
+    }
+
+    pub fn header(&self) -> [u8; 4] {
+        [0x00, 0xA4, 0x04, 0x00]
+    }
+
+    /// Length of the data field.
+    pub fn data_len(&self) -> usize {
+        0
+    }
+
+    pub fn encoded_len(&self) -> usize {
+        crate::apdu::command::frame_len(Case::C2S, self.data_len())
+    }
+
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        crate::apdu::command::write_frame(out, self.header(), Case::C2S, self.data_len(), Some(self.ne), |out| {
+            let _ = &out;
+        });
+    }
+}
+
+impl crate::describe::Describe for GpSelectDefault {
+    fn describe(&self, v: &mut dyn crate::describe::Visitor) {
+        v.field("id", crate::describe::Value::Text(Self::ID));
+        v.field("name", crate::describe::Value::Text(Self::NAME));
+        v.field("confidence", crate::describe::Value::Text(Self::CONFIDENCE));
+        v.field("ne", crate::describe::Value::Uint(u64::from(self.ne)));
+    }
+}
+
+impl<'a> arbitrary::Arbitrary<'a> for GpSelectDefault {
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+        #[allow(unused_mut)]
+        let mut v = Self { ne: 1 };
+        let (case, ne) = crate::apdu::command::arb_case_ne(u, Self::CASES, v.data_len())?;
+        let _ = case;
+        v.ne = ne.unwrap_or(1);
+        Ok(v)
+    }
+}
+
+/// GET DATA (GlobalPlatform) (`gp.get_data`, normative).
+///
+/// Source: GlobalPlatform Card Specification v2.3.1 §11.3; osmocom/pysim pySim/global_platform/__init__.py DataCollection; martinpaljak/GlobalPlatformPro README trace (80CA9F7F00)
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GpGetData {
+    /// 42 issuer identification number, 45 card image number, 66 card data, 67 card capability information, C1 sequence counter of the default KVN, C2 confirmation counter, E0 key information template (gp.key_information), 2F00 list of applications, FF21 extended card resources, 9F7F CPLC
+    pub tag: u16,
+    /// Ne: how many response bytes are expected.
+    pub ne: u32,
+}
+
+impl GpGetData {
+    pub const ID: &'static str = "gp.get_data";
+    pub const NAME: &'static str = "GET DATA (GlobalPlatform)";
+    pub const CONFIDENCE: &'static str = "normative";
+    /// The cases this command is sent in.
+    pub const CASES: &'static [Case] = &[Case::C2S];
+
+    /// Whether the header and case are this command's (the data is checked by `from_apdu`).
+    #[inline]
+    pub fn matches(apdu: &CommandApdu<'_>) -> bool {
+        apdu.cla & 0xFF == 0x80
+            && apdu.ins == 0xCA
+            && apdu.p1 & 0x00 == 0x00
+            && apdu.p2 & 0x00 == 0x00
+            && Self::CASES.contains(&apdu.case)
+    }
+
+    /// Decodes the command from a C-APDU that [`Self::matches`] and the bytes it was parsed from.
+    pub fn from_apdu(apdu: &CommandApdu<'_>, input: &[u8]) -> Result<Self> {
+        let p_tag = ((u16::from_be_bytes([apdu.p1, apdu.p2]) & 0xFFFF) >> 0) as u16;
+        let _ = input;
+        Ok(Self { tag: p_tag, ne: apdu.ne.unwrap_or_default() })
+    }
+
+    pub fn header(&self) -> [u8; 4] {
+        [
+            0x80,
+            0xCA,
+            0x00 | (((u16::from(self.tag) << 0) & 0xFFFF) >> 8) as u8,
+            0x00 | ((u16::from(self.tag) << 0) & 0xFFFF) as u8,
+        ]
+    }
+
+    /// Length of the data field.
+    pub fn data_len(&self) -> usize {
+        0
+    }
+
+    pub fn encoded_len(&self) -> usize {
+        crate::apdu::command::frame_len(Case::C2S, self.data_len())
+    }
+
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        crate::apdu::command::write_frame(out, self.header(), Case::C2S, self.data_len(), Some(self.ne), |out| {
+            let _ = &out;
+        });
+    }
+}
+
+impl crate::describe::Describe for GpGetData {
+    fn describe(&self, v: &mut dyn crate::describe::Visitor) {
+        v.field("id", crate::describe::Value::Text(Self::ID));
+        v.field("name", crate::describe::Value::Text(Self::NAME));
+        v.field("confidence", crate::describe::Value::Text(Self::CONFIDENCE));
+        v.field("tag", crate::describe::Value::Uint(u64::from(self.tag)));
+        v.field("ne", crate::describe::Value::Uint(u64::from(self.ne)));
+    }
+}
+
+impl<'a> arbitrary::Arbitrary<'a> for GpGetData {
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+        let p_tag = u.int_in_range(0..=65535)?;
+        #[allow(unused_mut)]
+        let mut v = Self { tag: p_tag, ne: 1 };
+        let (case, ne) = crate::apdu::command::arb_case_ne(u, Self::CASES, v.data_len())?;
+        let _ = case;
+        v.ne = ne.unwrap_or(1);
+        Ok(v)
+    }
+}
+
+/// GET DATA (odd INS, GlobalPlatform) (`gp.get_data_odd`, single-source).
+///
+/// Source: GlobalPlatform Card Specification v2.3.1 §11.3.2
+///
+/// The odd instruction for data objects whose tags the even one cannot address; only its header form is modelled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GpGetDataOdd {
+    pub tag: u16,
+    /// Ne: how many response bytes are expected.
+    pub ne: u32,
+}
+
+impl GpGetDataOdd {
+    pub const ID: &'static str = "gp.get_data_odd";
+    pub const NAME: &'static str = "GET DATA (odd INS, GlobalPlatform)";
+    pub const CONFIDENCE: &'static str = "single-source";
+    /// The cases this command is sent in.
+    pub const CASES: &'static [Case] = &[Case::C2S];
+
+    /// Whether the header and case are this command's (the data is checked by `from_apdu`).
+    #[inline]
+    pub fn matches(apdu: &CommandApdu<'_>) -> bool {
+        apdu.cla & 0xFF == 0x80
+            && apdu.ins == 0xCB
+            && apdu.p1 & 0x00 == 0x00
+            && apdu.p2 & 0x00 == 0x00
+            && Self::CASES.contains(&apdu.case)
+    }
+
+    /// Decodes the command from a C-APDU that [`Self::matches`] and the bytes it was parsed from.
+    pub fn from_apdu(apdu: &CommandApdu<'_>, input: &[u8]) -> Result<Self> {
+        let p_tag = ((u16::from_be_bytes([apdu.p1, apdu.p2]) & 0xFFFF) >> 0) as u16;
+        let _ = input;
+        Ok(Self { tag: p_tag, ne: apdu.ne.unwrap_or_default() })
+    }
+
+    pub fn header(&self) -> [u8; 4] {
+        [
+            0x80,
+            0xCB,
+            0x00 | (((u16::from(self.tag) << 0) & 0xFFFF) >> 8) as u8,
+            0x00 | ((u16::from(self.tag) << 0) & 0xFFFF) as u8,
+        ]
+    }
+
+    /// Length of the data field.
+    pub fn data_len(&self) -> usize {
+        0
+    }
+
+    pub fn encoded_len(&self) -> usize {
+        crate::apdu::command::frame_len(Case::C2S, self.data_len())
+    }
+
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        crate::apdu::command::write_frame(out, self.header(), Case::C2S, self.data_len(), Some(self.ne), |out| {
+            let _ = &out;
+        });
+    }
+}
+
+impl crate::describe::Describe for GpGetDataOdd {
+    fn describe(&self, v: &mut dyn crate::describe::Visitor) {
+        v.field("id", crate::describe::Value::Text(Self::ID));
+        v.field("name", crate::describe::Value::Text(Self::NAME));
+        v.field("confidence", crate::describe::Value::Text(Self::CONFIDENCE));
+        v.field("tag", crate::describe::Value::Uint(u64::from(self.tag)));
+        v.field("ne", crate::describe::Value::Uint(u64::from(self.ne)));
+    }
+}
+
+impl<'a> arbitrary::Arbitrary<'a> for GpGetDataOdd {
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+        let p_tag = u.int_in_range(0..=65535)?;
+        #[allow(unused_mut)]
+        let mut v = Self { tag: p_tag, ne: 1 };
+        let (case, ne) = crate::apdu::command::arb_case_ne(u, Self::CASES, v.data_len())?;
+        let _ = case;
+        v.ne = ne.unwrap_or(1);
+        Ok(v)
+    }
+}
+
+/// GET STATUS (`gp.get_status`, normative).
+///
+/// Source: GlobalPlatform Card Specification v2.3.1 §11.4; osmocom/pysim tests/unittests/test_globalplatform.py; kaoh/globalplatform scp03 tests
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GpGetStatus<'a> {
+    /// gp.status_subset: 80 ISD, 40 applications and security domains, 20 executable load files, 10 load files and their modules
+    pub subset: u8,
+    /// 1: entries as E3 templates (the response layouts gp.get_status_*_response); 0: the GlobalPlatform 2.1.1 format, not modelled
+    pub tlv_format: u8,
+    /// 1: continue after 6310
+    pub next_occurrence: u8,
+    /// search qualifier: entries whose AID starts with these bytes; empty for all
+    pub aid: super::applications::Aid<'a>,
+    /// the tags each entry should hold
+    pub tag_list: Option<&'a [u8]>,
+    /// The command case it was (or is to be) sent in.
+    pub case: Case,
+    /// Ne, where the case has an Le field.
+    pub ne: Option<u32>,
+}
+
+impl<'a> GpGetStatus<'a> {
+    pub const ID: &'static str = "gp.get_status";
+    pub const NAME: &'static str = "GET STATUS";
+    pub const CONFIDENCE: &'static str = "normative";
+    /// The cases this command is sent in.
+    pub const CASES: &'static [Case] = &[Case::C3S, Case::C4S];
+
+    /// Whether the header and case are this command's (the data is checked by `from_apdu`).
+    #[inline]
+    pub fn matches(apdu: &CommandApdu<'_>) -> bool {
+        apdu.cla & 0xFF == 0x80
+            && apdu.ins == 0xF2
+            && apdu.p1 & 0x00 == 0x00
+            && apdu.p2 & 0xFC == 0x00
+            && Self::CASES.contains(&apdu.case)
+    }
+
+    /// Decodes the command from a C-APDU that [`Self::matches`] and the bytes it was parsed from.
+    pub fn from_apdu(apdu: &CommandApdu<'a>, input: &'a [u8]) -> Result<Self> {
+        let p_subset = ((u16::from(apdu.p1) & 0x00FF) >> 0) as u8;
+        let p_tlv_format = ((u16::from(apdu.p2) & 0x0002) >> 1) as u8;
+        let p_next_occurrence = ((u16::from(apdu.p2) & 0x0001) >> 0) as u8;
+        let mut r0 =
+            crate::reader::Reader::within(input, crate::reader::Span { bytes: apdu.data, offset: apdu.data_offset() });
+        let f_aid_tlv = r0.tlv(0x4F, super::rules::GP_GET_STATUS__AID)?;
+        crate::framing::minimal_ber(&f_aid_tlv, super::rules::GP_GET_STATUS__AID)?;
+        let f_aid_span = f_aid_tlv.value_span();
+        let f_aid = super::applications::Aid(crate::field::bytes(f_aid_span, 0, 16, super::rules::GP_GET_STATUS__AID)?);
+        let f_tag_list = if r0.peek_tag() == Some(0x5C) {
+            let f_tag_list_tlv = r0.tlv(0x5C, super::rules::GP_GET_STATUS__TAG_LIST)?;
+            crate::framing::minimal_ber(&f_tag_list_tlv, super::rules::GP_GET_STATUS__TAG_LIST)?;
+            let f_tag_list_span = f_tag_list_tlv.value_span();
+            Some(crate::field::bytes(f_tag_list_span, 0, usize::MAX, super::rules::GP_GET_STATUS__TAG_LIST)?)
+        } else {
+            None
+        };
+        r0.finish(super::rules::GP_GET_STATUS)?;
+        Ok(Self {
+            subset: p_subset,
+            tlv_format: p_tlv_format,
+            next_occurrence: p_next_occurrence,
+            aid: f_aid,
+            tag_list: f_tag_list,
+            case: apdu.case,
+            ne: apdu.ne,
+        })
+    }
+
+    pub fn header(&self) -> [u8; 4] {
+        [
+            0x80,
+            0xF2,
+            0x00 | ((u16::from(self.subset) << 0) & 0x00FF) as u8,
+            0x00 | ((u16::from(self.tlv_format) << 1) & 0x0002) as u8
+                | ((u16::from(self.next_occurrence) << 0) & 0x0001) as u8,
+        ]
+    }
+
+    /// Length of the data field.
+    pub fn data_len(&self) -> usize {
+        crate::tlv::ber::header_len(0x4F, self.aid.0.len())
+            + self.aid.0.len()
+            + self.tag_list.map_or(0, |v| crate::tlv::ber::header_len(0x5C, v.len()) + v.len())
+    }
+
+    pub fn encoded_len(&self) -> usize {
+        crate::apdu::command::frame_len(self.case, self.data_len())
+    }
+
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        crate::apdu::command::write_frame(out, self.header(), self.case, self.data_len(), self.ne, |out| {
+            let _ = &out;
+            crate::tlv::ber::write_header(out, 0x4F, self.aid.0.len());
+            out.extend_from_slice(self.aid.0);
+            if let Some(v) = self.tag_list {
+                crate::tlv::ber::write_header(out, 0x5C, v.len());
+                out.extend_from_slice(v);
+            }
+        });
+    }
+}
+
+impl<'a> crate::describe::Describe for GpGetStatus<'a> {
+    fn describe(&self, v: &mut dyn crate::describe::Visitor) {
+        v.field("id", crate::describe::Value::Text(Self::ID));
+        v.field("name", crate::describe::Value::Text(Self::NAME));
+        v.field("confidence", crate::describe::Value::Text(Self::CONFIDENCE));
+        v.field("subset", crate::describe::Value::Uint(u64::from(self.subset)));
+        v.field("tlv_format", crate::describe::Value::Uint(u64::from(self.tlv_format)));
+        v.field("next_occurrence", crate::describe::Value::Uint(u64::from(self.next_occurrence)));
+        crate::describe::DescribeField::describe_field(&self.aid, "aid", v);
+        crate::describe::DescribeField::describe_field(&self.tag_list, "tag_list", v);
+        v.field("case", crate::describe::Value::Text(self.case.name()));
+        v.field("ne", self.ne.map_or(crate::describe::Value::Null, |n| crate::describe::Value::Uint(u64::from(n))));
+    }
+}
+
+impl<'a> arbitrary::Arbitrary<'a> for GpGetStatus<'a> {
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+        let p_subset = u.int_in_range(0..=255)?;
+        let p_tlv_format = u.int_in_range(0..=1)?;
+        let p_next_occurrence = u.int_in_range(0..=1)?;
+        let f_aid = super::applications::Aid::arb(u, 0, 16)?;
+        let f_tag_list = if u.arbitrary()? { Some(crate::field::arb_bytes(u, 0, 512)?) } else { None };
+        #[allow(unused_mut)]
+        let mut v = Self {
+            subset: p_subset,
+            tlv_format: p_tlv_format,
+            next_occurrence: p_next_occurrence,
+            aid: f_aid,
+            tag_list: f_tag_list,
+            case: Case::C3S,
+            ne: None,
+        };
+        let (case, ne) = crate::apdu::command::arb_case_ne(u, Self::CASES, v.data_len())?;
+        v.case = case;
+        v.ne = ne;
+        Ok(v)
+    }
+}
+
+/// DELETE (card content) (`gp.delete_card_content`, normative).
+///
+/// Source: GlobalPlatform Card Specification v2.3.1 §11.2; osmocom/pysim pySim/global_platform/__init__.py do_delete_card_content
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GpDeleteCardContent<'a> {
+    /// 1: more DELETE commands follow
+    pub more_commands: u8,
+    /// 1: also the load file's applications, or the security domain's associated content
+    pub related_objects: u8,
+    /// an executable load file, application or security domain
+    pub aid: super::applications::Aid<'a>,
+    /// control reference template for the delete token: 42 SD identification number, 45 SD image number, 5F20 application provider, 93 token identifier
+    pub token_crt: Option<&'a [u8]>,
+    /// the delete token (delegated management)
+    pub token: Option<&'a [u8]>,
+    /// The command case it was (or is to be) sent in.
+    pub case: Case,
+    /// Ne, where the case has an Le field.
+    pub ne: Option<u32>,
+}
+
+impl<'a> GpDeleteCardContent<'a> {
+    pub const ID: &'static str = "gp.delete_card_content";
+    pub const NAME: &'static str = "DELETE (card content)";
+    pub const CONFIDENCE: &'static str = "normative";
+    /// The cases this command is sent in.
+    pub const CASES: &'static [Case] = &[Case::C3S, Case::C4S];
+
+    /// Whether the header and case are this command's (the data is checked by `from_apdu`).
+    #[inline]
+    pub fn matches(apdu: &CommandApdu<'_>) -> bool {
+        apdu.cla & 0xFF == 0x80
+            && apdu.ins == 0xE4
+            && apdu.p1 & 0x7F == 0x00
+            && apdu.p2 & 0x7F == 0x00
+            && Self::CASES.contains(&apdu.case)
+    }
+
+    /// Decodes the command from a C-APDU that [`Self::matches`] and the bytes it was parsed from.
+    pub fn from_apdu(apdu: &CommandApdu<'a>, input: &'a [u8]) -> Result<Self> {
+        let p_more_commands = ((u16::from(apdu.p1) & 0x0080) >> 7) as u8;
+        let p_related_objects = ((u16::from(apdu.p2) & 0x0080) >> 7) as u8;
+        let mut r0 =
+            crate::reader::Reader::within(input, crate::reader::Span { bytes: apdu.data, offset: apdu.data_offset() });
+        let f_aid_tlv = r0.tlv(0x4F, super::rules::GP_DELETE_CARD_CONTENT__AID)?;
+        crate::framing::minimal_ber(&f_aid_tlv, super::rules::GP_DELETE_CARD_CONTENT__AID)?;
+        let f_aid_span = f_aid_tlv.value_span();
+        let f_aid = super::applications::Aid(crate::field::bytes(
+            f_aid_span,
+            5,
+            16,
+            super::rules::GP_DELETE_CARD_CONTENT__AID,
+        )?);
+        let f_token_crt = if r0.peek_tag() == Some(0xB6) {
+            let f_token_crt_tlv = r0.tlv(0xB6, super::rules::GP_DELETE_CARD_CONTENT__TOKEN_CRT)?;
+            crate::framing::minimal_ber(&f_token_crt_tlv, super::rules::GP_DELETE_CARD_CONTENT__TOKEN_CRT)?;
+            let f_token_crt_span = f_token_crt_tlv.value_span();
+            Some(crate::field::bytes(f_token_crt_span, 0, usize::MAX, super::rules::GP_DELETE_CARD_CONTENT__TOKEN_CRT)?)
+        } else {
+            None
+        };
+        let f_token = if r0.peek_tag() == Some(0x9E) {
+            let f_token_tlv = r0.tlv(0x9E, super::rules::GP_DELETE_CARD_CONTENT__TOKEN)?;
+            crate::framing::minimal_ber(&f_token_tlv, super::rules::GP_DELETE_CARD_CONTENT__TOKEN)?;
+            let f_token_span = f_token_tlv.value_span();
+            Some(crate::field::bytes(f_token_span, 0, usize::MAX, super::rules::GP_DELETE_CARD_CONTENT__TOKEN)?)
+        } else {
+            None
+        };
+        r0.finish(super::rules::GP_DELETE_CARD_CONTENT)?;
+        Ok(Self {
+            more_commands: p_more_commands,
+            related_objects: p_related_objects,
+            aid: f_aid,
+            token_crt: f_token_crt,
+            token: f_token,
+            case: apdu.case,
+            ne: apdu.ne,
+        })
+    }
+
+    pub fn header(&self) -> [u8; 4] {
+        [
+            0x80,
+            0xE4,
+            0x00 | ((u16::from(self.more_commands) << 7) & 0x0080) as u8,
+            0x00 | ((u16::from(self.related_objects) << 7) & 0x0080) as u8,
+        ]
+    }
+
+    /// Length of the data field.
+    pub fn data_len(&self) -> usize {
+        crate::tlv::ber::header_len(0x4F, self.aid.0.len())
+            + self.aid.0.len()
+            + self.token_crt.map_or(0, |v| crate::tlv::ber::header_len(0xB6, v.len()) + v.len())
+            + self.token.map_or(0, |v| crate::tlv::ber::header_len(0x9E, v.len()) + v.len())
+    }
+
+    pub fn encoded_len(&self) -> usize {
+        crate::apdu::command::frame_len(self.case, self.data_len())
+    }
+
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        crate::apdu::command::write_frame(out, self.header(), self.case, self.data_len(), self.ne, |out| {
+            let _ = &out;
+            crate::tlv::ber::write_header(out, 0x4F, self.aid.0.len());
+            out.extend_from_slice(self.aid.0);
+            if let Some(v) = self.token_crt {
+                crate::tlv::ber::write_header(out, 0xB6, v.len());
+                out.extend_from_slice(v);
+            }
+            if let Some(v) = self.token {
+                crate::tlv::ber::write_header(out, 0x9E, v.len());
+                out.extend_from_slice(v);
+            }
+        });
+    }
+}
+
+impl<'a> crate::describe::Describe for GpDeleteCardContent<'a> {
+    fn describe(&self, v: &mut dyn crate::describe::Visitor) {
+        v.field("id", crate::describe::Value::Text(Self::ID));
+        v.field("name", crate::describe::Value::Text(Self::NAME));
+        v.field("confidence", crate::describe::Value::Text(Self::CONFIDENCE));
+        v.field("more_commands", crate::describe::Value::Uint(u64::from(self.more_commands)));
+        v.field("related_objects", crate::describe::Value::Uint(u64::from(self.related_objects)));
+        crate::describe::DescribeField::describe_field(&self.aid, "aid", v);
+        crate::describe::DescribeField::describe_field(&self.token_crt, "token_crt", v);
+        crate::describe::DescribeField::describe_field(&self.token, "token", v);
+        v.field("case", crate::describe::Value::Text(self.case.name()));
+        v.field("ne", self.ne.map_or(crate::describe::Value::Null, |n| crate::describe::Value::Uint(u64::from(n))));
+    }
+}
+
+impl<'a> arbitrary::Arbitrary<'a> for GpDeleteCardContent<'a> {
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+        let p_more_commands = u.int_in_range(0..=1)?;
+        let p_related_objects = u.int_in_range(0..=1)?;
+        let f_aid = super::applications::Aid::arb(u, 5, 16)?;
+        let f_token_crt = if u.arbitrary()? { Some(crate::field::arb_bytes(u, 0, 512)?) } else { None };
+        let f_token = if u.arbitrary()? { Some(crate::field::arb_bytes(u, 0, 512)?) } else { None };
+        #[allow(unused_mut)]
+        let mut v = Self {
+            more_commands: p_more_commands,
+            related_objects: p_related_objects,
+            aid: f_aid,
+            token_crt: f_token_crt,
+            token: f_token,
+            case: Case::C3S,
+            ne: None,
+        };
+        let (case, ne) = crate::apdu::command::arb_case_ne(u, Self::CASES, v.data_len())?;
+        v.case = case;
+        v.ne = ne;
+        Ok(v)
+    }
+}
+
+/// DELETE (key) (`gp.delete_key`, normative).
+///
+/// Source: GlobalPlatform Card Specification v2.3.1 §11.2.2.3.2; osmocom/pysim pySim/global_platform/__init__.py do_delete_key
+///
+/// Either or both of key identifier and key version number: with one, every matching key goes. Recognised after DELETE (card content) does not decode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GpDeleteKey {
+    pub more_commands: u8,
+    pub related_objects: u8,
+    pub key_id: Option<u8>,
+    pub key_version: Option<u8>,
+    /// The command case it was (or is to be) sent in.
+    pub case: Case,
+    /// Ne, where the case has an Le field.
+    pub ne: Option<u32>,
+}
+
+impl GpDeleteKey {
+    pub const ID: &'static str = "gp.delete_key";
+    pub const NAME: &'static str = "DELETE (key)";
+    pub const CONFIDENCE: &'static str = "normative";
+    /// The cases this command is sent in.
+    pub const CASES: &'static [Case] = &[Case::C3S, Case::C4S];
+
+    /// Whether the header and case are this command's (the data is checked by `from_apdu`).
+    #[inline]
+    pub fn matches(apdu: &CommandApdu<'_>) -> bool {
+        apdu.cla & 0xFF == 0x80
+            && apdu.ins == 0xE4
+            && apdu.p1 & 0x7F == 0x00
+            && apdu.p2 & 0x7F == 0x00
+            && Self::CASES.contains(&apdu.case)
+    }
+
+    /// Decodes the command from a C-APDU that [`Self::matches`] and the bytes it was parsed from.
+    pub fn from_apdu(apdu: &CommandApdu<'_>, input: &[u8]) -> Result<Self> {
+        let p_more_commands = ((u16::from(apdu.p1) & 0x0080) >> 7) as u8;
+        let p_related_objects = ((u16::from(apdu.p2) & 0x0080) >> 7) as u8;
+        let mut r0 =
+            crate::reader::Reader::within(input, crate::reader::Span { bytes: apdu.data, offset: apdu.data_offset() });
+        let f_key_id = if r0.peek_tag() == Some(0xD0) {
+            let f_key_id_tlv = r0.tlv(0xD0, super::rules::GP_DELETE_KEY__KEY_ID)?;
+            crate::framing::minimal_ber(&f_key_id_tlv, super::rules::GP_DELETE_KEY__KEY_ID)?;
+            let f_key_id_span = f_key_id_tlv.value_span();
+            Some(crate::field::uint(f_key_id_span, 1, super::rules::GP_DELETE_KEY__KEY_ID)? as u8)
+        } else {
+            None
+        };
+        let f_key_version = if r0.peek_tag() == Some(0xD2) {
+            let f_key_version_tlv = r0.tlv(0xD2, super::rules::GP_DELETE_KEY__KEY_VERSION)?;
+            crate::framing::minimal_ber(&f_key_version_tlv, super::rules::GP_DELETE_KEY__KEY_VERSION)?;
+            let f_key_version_span = f_key_version_tlv.value_span();
+            Some(crate::field::uint(f_key_version_span, 1, super::rules::GP_DELETE_KEY__KEY_VERSION)? as u8)
+        } else {
+            None
+        };
+        r0.finish(super::rules::GP_DELETE_KEY)?;
+        Ok(Self {
+            more_commands: p_more_commands,
+            related_objects: p_related_objects,
+            key_id: f_key_id,
+            key_version: f_key_version,
+            case: apdu.case,
+            ne: apdu.ne,
+        })
+    }
+
+    pub fn header(&self) -> [u8; 4] {
+        [
+            0x80,
+            0xE4,
+            0x00 | ((u16::from(self.more_commands) << 7) & 0x0080) as u8,
+            0x00 | ((u16::from(self.related_objects) << 7) & 0x0080) as u8,
+        ]
+    }
+
+    /// Length of the data field.
+    pub fn data_len(&self) -> usize {
+        self.key_id.map_or(0, |_| crate::tlv::ber::header_len(0xD0, 1) + 1)
+            + self.key_version.map_or(0, |_| crate::tlv::ber::header_len(0xD2, 1) + 1)
+    }
+
+    pub fn encoded_len(&self) -> usize {
+        crate::apdu::command::frame_len(self.case, self.data_len())
+    }
+
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        crate::apdu::command::write_frame(out, self.header(), self.case, self.data_len(), self.ne, |out| {
+            let _ = &out;
+            if let Some(v) = self.key_id {
+                crate::tlv::ber::write_header(out, 0xD0, 1);
+                crate::field::write_uint(out, u32::from(v), 1);
+            }
+            if let Some(v) = self.key_version {
+                crate::tlv::ber::write_header(out, 0xD2, 1);
+                crate::field::write_uint(out, u32::from(v), 1);
+            }
+        });
+    }
+}
+
+impl crate::describe::Describe for GpDeleteKey {
+    fn describe(&self, v: &mut dyn crate::describe::Visitor) {
+        v.field("id", crate::describe::Value::Text(Self::ID));
+        v.field("name", crate::describe::Value::Text(Self::NAME));
+        v.field("confidence", crate::describe::Value::Text(Self::CONFIDENCE));
+        v.field("more_commands", crate::describe::Value::Uint(u64::from(self.more_commands)));
+        v.field("related_objects", crate::describe::Value::Uint(u64::from(self.related_objects)));
+        crate::describe::DescribeField::describe_field(&self.key_id, "key_id", v);
+        crate::describe::DescribeField::describe_field(&self.key_version, "key_version", v);
+        v.field("case", crate::describe::Value::Text(self.case.name()));
+        v.field("ne", self.ne.map_or(crate::describe::Value::Null, |n| crate::describe::Value::Uint(u64::from(n))));
+    }
+}
+
+impl<'a> arbitrary::Arbitrary<'a> for GpDeleteKey {
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+        let p_more_commands = u.int_in_range(0..=1)?;
+        let p_related_objects = u.int_in_range(0..=1)?;
+        let f_key_id = if u.arbitrary()? { Some(u.arbitrary()?) } else { None };
+        let f_key_version = if u.arbitrary()? { Some(u.arbitrary()?) } else { None };
+        #[allow(unused_mut)]
+        let mut v = Self {
+            more_commands: p_more_commands,
+            related_objects: p_related_objects,
+            key_id: f_key_id,
+            key_version: f_key_version,
+            case: Case::C3S,
+            ne: None,
+        };
+        let (case, ne) = crate::apdu::command::arb_case_ne(u, Self::CASES, v.data_len())?;
+        v.case = case;
+        v.ne = ne;
+        Ok(v)
+    }
+}
+
+/// INSTALL [for load] (`gp.install_for_load`, normative).
+///
+/// Source: GlobalPlatform Card Specification v2.3.1 §11.5.2.3.1 and table 11-48; osmocom/pysim pySim/global_platform/__init__.py do_install_for_load
+///
+/// Lengths of the parameters and the token are BER-coded (1 to 3 bytes), the others one byte.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GpInstallForLoad<'a> {
+    /// 01: begins a combined load, install and make selectable
+    pub combined: u8,
+    pub load_file_aid: super::applications::Aid<'a>,
+    /// empty: the security domain the command was sent to
+    pub security_domain_aid: super::applications::Aid<'a>,
+    /// load file data block hash, for DAP verification or a load token
+    pub load_file_hash: &'a [u8],
+    pub load_system_parameters: Option<GpInstallForLoadLoadSystemParameters<'a>>,
+    pub load_token: &'a [u8],
+    /// The command case it was (or is to be) sent in.
+    pub case: Case,
+    /// Ne, where the case has an Le field.
+    pub ne: Option<u32>,
+}
+
+/// An element of `load_system_parameters` in GpInstallForLoad.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GpInstallForLoadLoadSystemParameters<'a> {
+    pub non_volatile_code_minimum: Option<&'a [u8]>,
+    pub volatile_data_minimum: Option<&'a [u8]>,
+    pub non_volatile_data_minimum: Option<&'a [u8]>,
+    pub load_file_data_block_format: Option<&'a [u8]>,
+    pub load_file_data_block_parameters: Option<&'a [u8]>,
+}
+
+impl<'a> GpInstallForLoadLoadSystemParameters<'a> {
+    /// Reads one element.
+    pub fn read(r0: &mut crate::reader::Reader<'a>, input: &'a [u8]) -> crate::error::Result<Self> {
+        let _ = input;
+        let f_load_system_parameters_tlv = r0.tlv(0xEF, super::rules::GP_INSTALL_FOR_LOAD__LOAD_SYSTEM_PARAMETERS)?;
+        crate::framing::minimal_ber(
+            &f_load_system_parameters_tlv,
+            super::rules::GP_INSTALL_FOR_LOAD__LOAD_SYSTEM_PARAMETERS,
+        )?;
+        let f_load_system_parameters_span = f_load_system_parameters_tlv.value_span();
+        let mut r1 = crate::reader::Reader::within(input, f_load_system_parameters_span);
+        let f_non_volatile_code_minimum = if r1.peek_tag() == Some(0xC6) {
+            let f_non_volatile_code_minimum_tlv =
+                r1.tlv(0xC6, super::rules::GP_INSTALL_FOR_LOAD__NON_VOLATILE_CODE_MINIMUM)?;
+            crate::framing::minimal_ber(
+                &f_non_volatile_code_minimum_tlv,
+                super::rules::GP_INSTALL_FOR_LOAD__NON_VOLATILE_CODE_MINIMUM,
+            )?;
+            let f_non_volatile_code_minimum_span = f_non_volatile_code_minimum_tlv.value_span();
+            Some(crate::field::bytes(
+                f_non_volatile_code_minimum_span,
+                1,
+                4,
+                super::rules::GP_INSTALL_FOR_LOAD__NON_VOLATILE_CODE_MINIMUM,
+            )?)
+        } else {
+            None
+        };
+        let f_volatile_data_minimum = if r1.peek_tag() == Some(0xC7) {
+            let f_volatile_data_minimum_tlv = r1.tlv(0xC7, super::rules::GP_INSTALL_FOR_LOAD__VOLATILE_DATA_MINIMUM)?;
+            crate::framing::minimal_ber(
+                &f_volatile_data_minimum_tlv,
+                super::rules::GP_INSTALL_FOR_LOAD__VOLATILE_DATA_MINIMUM,
+            )?;
+            let f_volatile_data_minimum_span = f_volatile_data_minimum_tlv.value_span();
+            Some(crate::field::bytes(
+                f_volatile_data_minimum_span,
+                1,
+                4,
+                super::rules::GP_INSTALL_FOR_LOAD__VOLATILE_DATA_MINIMUM,
+            )?)
+        } else {
+            None
+        };
+        let f_non_volatile_data_minimum = if r1.peek_tag() == Some(0xC8) {
+            let f_non_volatile_data_minimum_tlv =
+                r1.tlv(0xC8, super::rules::GP_INSTALL_FOR_LOAD__NON_VOLATILE_DATA_MINIMUM)?;
+            crate::framing::minimal_ber(
+                &f_non_volatile_data_minimum_tlv,
+                super::rules::GP_INSTALL_FOR_LOAD__NON_VOLATILE_DATA_MINIMUM,
+            )?;
+            let f_non_volatile_data_minimum_span = f_non_volatile_data_minimum_tlv.value_span();
+            Some(crate::field::bytes(
+                f_non_volatile_data_minimum_span,
+                1,
+                4,
+                super::rules::GP_INSTALL_FOR_LOAD__NON_VOLATILE_DATA_MINIMUM,
+            )?)
+        } else {
+            None
+        };
+        let f_load_file_data_block_format = if r1.peek_tag() == Some(0xCD) {
+            let f_load_file_data_block_format_tlv =
+                r1.tlv(0xCD, super::rules::GP_INSTALL_FOR_LOAD__LOAD_FILE_DATA_BLOCK_FORMAT)?;
+            crate::framing::minimal_ber(
+                &f_load_file_data_block_format_tlv,
+                super::rules::GP_INSTALL_FOR_LOAD__LOAD_FILE_DATA_BLOCK_FORMAT,
+            )?;
+            let f_load_file_data_block_format_span = f_load_file_data_block_format_tlv.value_span();
+            Some(crate::field::bytes(
+                f_load_file_data_block_format_span,
+                0,
+                usize::MAX,
+                super::rules::GP_INSTALL_FOR_LOAD__LOAD_FILE_DATA_BLOCK_FORMAT,
+            )?)
+        } else {
+            None
+        };
+        let f_load_file_data_block_parameters = if r1.peek_tag() == Some(0xDD) {
+            let f_load_file_data_block_parameters_tlv =
+                r1.tlv(0xDD, super::rules::GP_INSTALL_FOR_LOAD__LOAD_FILE_DATA_BLOCK_PARAMETERS)?;
+            crate::framing::minimal_ber(
+                &f_load_file_data_block_parameters_tlv,
+                super::rules::GP_INSTALL_FOR_LOAD__LOAD_FILE_DATA_BLOCK_PARAMETERS,
+            )?;
+            let f_load_file_data_block_parameters_span = f_load_file_data_block_parameters_tlv.value_span();
+            Some(crate::field::bytes(
+                f_load_file_data_block_parameters_span,
+                0,
+                usize::MAX,
+                super::rules::GP_INSTALL_FOR_LOAD__LOAD_FILE_DATA_BLOCK_PARAMETERS,
+            )?)
+        } else {
+            None
+        };
+        r1.finish(super::rules::GP_INSTALL_FOR_LOAD__LOAD_SYSTEM_PARAMETERS)?;
+        Ok(Self {
+            non_volatile_code_minimum: f_non_volatile_code_minimum,
+            volatile_data_minimum: f_volatile_data_minimum,
+            non_volatile_data_minimum: f_non_volatile_data_minimum,
+            load_file_data_block_format: f_load_file_data_block_format,
+            load_file_data_block_parameters: f_load_file_data_block_parameters,
+        })
+    }
+
+    /// Length of the value, without the element's header.
+    pub fn value_len(&self) -> usize {
+        self.non_volatile_code_minimum.map_or(0, |v| crate::tlv::ber::header_len(0xC6, v.len()) + v.len())
+            + self.volatile_data_minimum.map_or(0, |v| crate::tlv::ber::header_len(0xC7, v.len()) + v.len())
+            + self.non_volatile_data_minimum.map_or(0, |v| crate::tlv::ber::header_len(0xC8, v.len()) + v.len())
+            + self.load_file_data_block_format.map_or(0, |v| crate::tlv::ber::header_len(0xCD, v.len()) + v.len())
+            + self.load_file_data_block_parameters.map_or(0, |v| crate::tlv::ber::header_len(0xDD, v.len()) + v.len())
+    }
+
+    pub fn encoded_len(&self) -> usize {
+        crate::tlv::ber::header_len(0xEF, self.value_len()) + self.value_len()
+    }
+
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        crate::tlv::ber::write_header(out, 0xEF, self.value_len());
+        if let Some(v) = self.non_volatile_code_minimum {
+            crate::tlv::ber::write_header(out, 0xC6, v.len());
+            out.extend_from_slice(v);
+        }
+        if let Some(v) = self.volatile_data_minimum {
+            crate::tlv::ber::write_header(out, 0xC7, v.len());
+            out.extend_from_slice(v);
+        }
+        if let Some(v) = self.non_volatile_data_minimum {
+            crate::tlv::ber::write_header(out, 0xC8, v.len());
+            out.extend_from_slice(v);
+        }
+        if let Some(v) = self.load_file_data_block_format {
+            crate::tlv::ber::write_header(out, 0xCD, v.len());
+            out.extend_from_slice(v);
+        }
+        if let Some(v) = self.load_file_data_block_parameters {
+            crate::tlv::ber::write_header(out, 0xDD, v.len());
+            out.extend_from_slice(v);
+        }
+    }
+}
+
+impl<'a> crate::describe::DescribeField for GpInstallForLoadLoadSystemParameters<'a> {
+    fn describe_field(&self, name: &str, v: &mut dyn crate::describe::Visitor) {
+        v.enter(name);
+        crate::describe::DescribeField::describe_field(&self.non_volatile_code_minimum, "non_volatile_code_minimum", v);
+        crate::describe::DescribeField::describe_field(&self.volatile_data_minimum, "volatile_data_minimum", v);
+        crate::describe::DescribeField::describe_field(&self.non_volatile_data_minimum, "non_volatile_data_minimum", v);
+        crate::describe::DescribeField::describe_field(
+            &self.load_file_data_block_format,
+            "load_file_data_block_format",
+            v,
+        );
+        crate::describe::DescribeField::describe_field(
+            &self.load_file_data_block_parameters,
+            "load_file_data_block_parameters",
+            v,
+        );
+        v.leave();
+    }
+}
+
+impl<'a> arbitrary::Arbitrary<'a> for GpInstallForLoadLoadSystemParameters<'a> {
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+        let f_non_volatile_code_minimum = if u.arbitrary()? { Some(crate::field::arb_bytes(u, 1, 4)?) } else { None };
+        let f_volatile_data_minimum = if u.arbitrary()? { Some(crate::field::arb_bytes(u, 1, 4)?) } else { None };
+        let f_non_volatile_data_minimum = if u.arbitrary()? { Some(crate::field::arb_bytes(u, 1, 4)?) } else { None };
+        let f_load_file_data_block_format =
+            if u.arbitrary()? { Some(crate::field::arb_bytes(u, 0, 512)?) } else { None };
+        let f_load_file_data_block_parameters =
+            if u.arbitrary()? { Some(crate::field::arb_bytes(u, 0, 512)?) } else { None };
+        Ok(Self {
+            non_volatile_code_minimum: f_non_volatile_code_minimum,
+            volatile_data_minimum: f_volatile_data_minimum,
+            non_volatile_data_minimum: f_non_volatile_data_minimum,
+            load_file_data_block_format: f_load_file_data_block_format,
+            load_file_data_block_parameters: f_load_file_data_block_parameters,
+        })
+    }
+}
+
+impl<'a> crate::list::Element<'a> for GpInstallForLoadLoadSystemParameters<'a> {
+    type Item = Self;
+
+    fn read(r: &mut crate::reader::Reader<'a>, input: &'a [u8]) -> crate::error::Result<Self> {
+        Self::read(r, input)
+    }
+}
+
+impl<'a> GpInstallForLoad<'a> {
+    pub const ID: &'static str = "gp.install_for_load";
+    pub const NAME: &'static str = "INSTALL [for load]";
+    pub const CONFIDENCE: &'static str = "normative";
+    /// The cases this command is sent in.
+    pub const CASES: &'static [Case] = &[Case::C3S, Case::C4S];
+
+    /// Whether the header and case are this command's (the data is checked by `from_apdu`).
+    #[inline]
+    pub fn matches(apdu: &CommandApdu<'_>) -> bool {
+        apdu.cla & 0xFF == 0x80
+            && apdu.ins == 0xE6
+            && apdu.p1 & 0xFF == 0x02
+            && apdu.p2 & 0xFC == 0x00
+            && Self::CASES.contains(&apdu.case)
+    }
+
+    /// Decodes the command from a C-APDU that [`Self::matches`] and the bytes it was parsed from.
+    pub fn from_apdu(apdu: &CommandApdu<'a>, input: &'a [u8]) -> Result<Self> {
+        let p_combined = ((u16::from(apdu.p2) & 0x0003) >> 0) as u8;
+        let mut r0 =
+            crate::reader::Reader::within(input, crate::reader::Span { bytes: apdu.data, offset: apdu.data_offset() });
+        let f_load_file_aid_span = crate::framing::lv(
+            &mut r0,
+            crate::framing::LengthField::Byte,
+            true,
+            super::rules::GP_INSTALL_FOR_LOAD__LOAD_FILE_AID,
+        )?;
+        let f_load_file_aid = super::applications::Aid(crate::field::bytes(
+            f_load_file_aid_span,
+            5,
+            16,
+            super::rules::GP_INSTALL_FOR_LOAD__LOAD_FILE_AID,
+        )?);
+        let f_security_domain_aid_span = crate::framing::lv(
+            &mut r0,
+            crate::framing::LengthField::Byte,
+            true,
+            super::rules::GP_INSTALL_FOR_LOAD__SECURITY_DOMAIN_AID,
+        )?;
+        let f_security_domain_aid = super::applications::Aid(crate::field::bytes(
+            f_security_domain_aid_span,
+            0,
+            16,
+            super::rules::GP_INSTALL_FOR_LOAD__SECURITY_DOMAIN_AID,
+        )?);
+        let f_load_file_hash_span = crate::framing::lv(
+            &mut r0,
+            crate::framing::LengthField::Byte,
+            true,
+            super::rules::GP_INSTALL_FOR_LOAD__LOAD_FILE_HASH,
+        )?;
+        let f_load_file_hash =
+            crate::field::bytes(f_load_file_hash_span, 0, 64, super::rules::GP_INSTALL_FOR_LOAD__LOAD_FILE_HASH)?;
+        let f_load_parameters_span = crate::framing::lv(
+            &mut r0,
+            crate::framing::LengthField::Ber,
+            true,
+            super::rules::GP_INSTALL_FOR_LOAD__LOAD_PARAMETERS,
+        )?;
+        let mut r1 = crate::reader::Reader::within(input, f_load_parameters_span);
+        let f_load_system_parameters = if r1.peek_tag() == Some(0xEF) {
+            Some(GpInstallForLoadLoadSystemParameters::read(&mut r1, input)?)
+        } else {
+            None
+        };
+        r1.finish(super::rules::GP_INSTALL_FOR_LOAD__LOAD_PARAMETERS)?;
+        let f_load_token_span = crate::framing::lv(
+            &mut r0,
+            crate::framing::LengthField::Ber,
+            true,
+            super::rules::GP_INSTALL_FOR_LOAD__LOAD_TOKEN,
+        )?;
+        let f_load_token =
+            crate::field::bytes(f_load_token_span, 0, 255, super::rules::GP_INSTALL_FOR_LOAD__LOAD_TOKEN)?;
+        r0.finish(super::rules::GP_INSTALL_FOR_LOAD)?;
+        Ok(Self {
+            combined: p_combined,
+            load_file_aid: f_load_file_aid,
+            security_domain_aid: f_security_domain_aid,
+            load_file_hash: f_load_file_hash,
+            load_system_parameters: f_load_system_parameters,
+            load_token: f_load_token,
+            case: apdu.case,
+            ne: apdu.ne,
+        })
+    }
+
+    pub fn header(&self) -> [u8; 4] {
+        [0x80, 0xE6, 0x02, 0x00 | ((u16::from(self.combined) << 0) & 0x0003) as u8]
+    }
+
+    /// Length of the data field.
+    pub fn data_len(&self) -> usize {
+        crate::framing::LengthField::Byte.len_of(self.load_file_aid.0.len())
+            + self.load_file_aid.0.len()
+            + crate::framing::LengthField::Byte.len_of(self.security_domain_aid.0.len())
+            + self.security_domain_aid.0.len()
+            + crate::framing::LengthField::Byte.len_of(self.load_file_hash.len())
+            + self.load_file_hash.len()
+            + crate::framing::LengthField::Ber.len_of(self.f_load_parameters_len())
+            + self.f_load_parameters_len()
+            + crate::framing::LengthField::Ber.len_of(self.load_token.len())
+            + self.load_token.len()
+    }
+
+    pub fn encoded_len(&self) -> usize {
+        crate::apdu::command::frame_len(self.case, self.data_len())
+    }
+
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        crate::apdu::command::write_frame(out, self.header(), self.case, self.data_len(), self.ne, |out| {
+            let _ = &out;
+            crate::framing::LengthField::Byte.write(out, self.load_file_aid.0.len());
+            out.extend_from_slice(self.load_file_aid.0);
+            crate::framing::LengthField::Byte.write(out, self.security_domain_aid.0.len());
+            out.extend_from_slice(self.security_domain_aid.0);
+            crate::framing::LengthField::Byte.write(out, self.load_file_hash.len());
+            out.extend_from_slice(self.load_file_hash);
+            crate::framing::LengthField::Ber.write(out, self.f_load_parameters_len());
+            if let Some(v) = &self.load_system_parameters {
+                v.encode(out);
+            }
+            crate::framing::LengthField::Ber.write(out, self.load_token.len());
+            out.extend_from_slice(self.load_token);
+        });
+    }
+
+    /// Length of the value of `load_parameters`.
+    fn f_load_parameters_len(&self) -> usize {
+        self.load_system_parameters.as_ref().map_or(0, |v| v.encoded_len())
+    }
+}
+
+impl<'a> crate::describe::Describe for GpInstallForLoad<'a> {
+    fn describe(&self, v: &mut dyn crate::describe::Visitor) {
+        v.field("id", crate::describe::Value::Text(Self::ID));
+        v.field("name", crate::describe::Value::Text(Self::NAME));
+        v.field("confidence", crate::describe::Value::Text(Self::CONFIDENCE));
+        v.field("combined", crate::describe::Value::Uint(u64::from(self.combined)));
+        crate::describe::DescribeField::describe_field(&self.load_file_aid, "load_file_aid", v);
+        crate::describe::DescribeField::describe_field(&self.security_domain_aid, "security_domain_aid", v);
+        crate::describe::DescribeField::describe_field(&self.load_file_hash, "load_file_hash", v);
+        v.enter("load_parameters");
+        crate::describe::DescribeField::describe_field(&self.load_system_parameters, "load_system_parameters", v);
+        v.leave();
+        crate::describe::DescribeField::describe_field(&self.load_token, "load_token", v);
+        v.field("case", crate::describe::Value::Text(self.case.name()));
+        v.field("ne", self.ne.map_or(crate::describe::Value::Null, |n| crate::describe::Value::Uint(u64::from(n))));
+    }
+}
+
+impl<'a> arbitrary::Arbitrary<'a> for GpInstallForLoad<'a> {
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+        let p_combined = u.int_in_range(0..=3)?;
+        let f_load_file_aid = super::applications::Aid::arb(u, 5, 16)?;
+        let f_security_domain_aid = super::applications::Aid::arb(u, 0, 16)?;
+        let f_load_file_hash = crate::field::arb_bytes(u, 0, 64)?;
+        let f_load_system_parameters = if u.arbitrary()? { Some(u.arbitrary()?) } else { None };
+        let f_load_token = crate::field::arb_bytes(u, 0, 255)?;
+        #[allow(unused_mut)]
+        let mut v = Self {
+            combined: p_combined,
+            load_file_aid: f_load_file_aid,
+            security_domain_aid: f_security_domain_aid,
+            load_file_hash: f_load_file_hash,
+            load_system_parameters: f_load_system_parameters,
+            load_token: f_load_token,
+            case: Case::C3S,
+            ne: None,
+        };
+        let (case, ne) = crate::apdu::command::arb_case_ne(u, Self::CASES, v.data_len())?;
+        v.case = case;
+        v.ne = ne;
+        Ok(v)
+    }
+}
+
+/// INSTALL [for install] (`gp.install_for_install`, normative).
+///
+/// Source: GlobalPlatform Card Specification v2.3.1 §11.5.2.3.2 and table 11-49; osmocom/pysim pySim/global_platform/__init__.py do_install_for_install
+///
+/// Install parameters must hold C9 (empty for no application parameters). Privileges are one byte (GlobalPlatform 2.1.1) or three; two pass decoding, a card refuses them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GpInstallForInstall<'a> {
+    pub load_file_aid: super::applications::Aid<'a>,
+    pub module_aid: super::applications::Aid<'a>,
+    pub application_aid: super::applications::Aid<'a>,
+    pub privileges: crate::field::FlagBytes<super::types::GpPrivileges>,
+    /// passed to the application's install method
+    pub application_parameters: &'a [u8],
+    pub system_parameters: Option<GpInstallForInstallSystemParameters<'a>>,
+    /// ETSI TS 102 226 §8.2.1.3.2.1: UICC system specific template (toolkit and access parameters)
+    pub uicc_parameters: Option<&'a [u8]>,
+    pub token_crt: Option<&'a [u8]>,
+    pub install_token: &'a [u8],
+    /// The command case it was (or is to be) sent in.
+    pub case: Case,
+    /// Ne, where the case has an Le field.
+    pub ne: Option<u32>,
+}
+
+/// An element of `system_parameters` in GpInstallForInstall.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GpInstallForInstallSystemParameters<'a> {
+    pub volatile_memory: Option<&'a [u8]>,
+    pub non_volatile_memory: Option<&'a [u8]>,
+    pub global_service_parameters: Option<&'a [u8]>,
+    pub volatile_reserved_memory: Option<&'a [u8]>,
+    pub non_volatile_reserved_memory: Option<&'a [u8]>,
+    /// ETSI TS 102 226 §8.2.1.3.2: UICC toolkit application parameters
+    pub toolkit_parameters: Option<&'a [u8]>,
+    /// b8 contactless, b7 contact, b5–b1 logical channel
+    pub implicit_selection: crate::list::List<'a, GpInstallForInstallSystemParametersImplicitSelection>,
+}
+
+/// The elements of `implicit_selection` in GpInstallForInstallSystemParameters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GpInstallForInstallSystemParametersImplicitSelection;
+
+impl<'a> crate::list::Element<'a> for GpInstallForInstallSystemParametersImplicitSelection {
+    type Item = &'a [u8];
+
+    fn read(r0: &mut crate::reader::Reader<'a>, input: &'a [u8]) -> crate::error::Result<Self::Item> {
+        let _ = input;
+        let f_implicit_selection_tlv = r0.tlv(0xCF, super::rules::GP_INSTALL_FOR_INSTALL__IMPLICIT_SELECTION)?;
+        crate::framing::minimal_ber(
+            &f_implicit_selection_tlv,
+            super::rules::GP_INSTALL_FOR_INSTALL__IMPLICIT_SELECTION,
+        )?;
+        let f_implicit_selection_span = f_implicit_selection_tlv.value_span();
+        Ok(crate::field::bytes(
+            f_implicit_selection_span,
+            1,
+            1,
+            super::rules::GP_INSTALL_FOR_INSTALL__IMPLICIT_SELECTION,
+        )?)
+    }
+}
+
+impl<'a> GpInstallForInstallSystemParameters<'a> {
+    /// Reads one element.
+    pub fn read(r0: &mut crate::reader::Reader<'a>, input: &'a [u8]) -> crate::error::Result<Self> {
+        let _ = input;
+        let f_system_parameters_tlv = r0.tlv(0xEF, super::rules::GP_INSTALL_FOR_INSTALL__SYSTEM_PARAMETERS)?;
+        crate::framing::minimal_ber(&f_system_parameters_tlv, super::rules::GP_INSTALL_FOR_INSTALL__SYSTEM_PARAMETERS)?;
+        let f_system_parameters_span = f_system_parameters_tlv.value_span();
+        let mut r1 = crate::reader::Reader::within(input, f_system_parameters_span);
+        let f_volatile_memory = if r1.peek_tag() == Some(0xC7) {
+            let f_volatile_memory_tlv = r1.tlv(0xC7, super::rules::GP_INSTALL_FOR_INSTALL__VOLATILE_MEMORY)?;
+            crate::framing::minimal_ber(&f_volatile_memory_tlv, super::rules::GP_INSTALL_FOR_INSTALL__VOLATILE_MEMORY)?;
+            let f_volatile_memory_span = f_volatile_memory_tlv.value_span();
+            Some(crate::field::bytes(
+                f_volatile_memory_span,
+                1,
+                4,
+                super::rules::GP_INSTALL_FOR_INSTALL__VOLATILE_MEMORY,
+            )?)
+        } else {
+            None
+        };
+        let f_non_volatile_memory = if r1.peek_tag() == Some(0xC8) {
+            let f_non_volatile_memory_tlv = r1.tlv(0xC8, super::rules::GP_INSTALL_FOR_INSTALL__NON_VOLATILE_MEMORY)?;
+            crate::framing::minimal_ber(
+                &f_non_volatile_memory_tlv,
+                super::rules::GP_INSTALL_FOR_INSTALL__NON_VOLATILE_MEMORY,
+            )?;
+            let f_non_volatile_memory_span = f_non_volatile_memory_tlv.value_span();
+            Some(crate::field::bytes(
+                f_non_volatile_memory_span,
+                1,
+                4,
+                super::rules::GP_INSTALL_FOR_INSTALL__NON_VOLATILE_MEMORY,
+            )?)
+        } else {
+            None
+        };
+        let f_global_service_parameters = if r1.peek_tag() == Some(0xCB) {
+            let f_global_service_parameters_tlv =
+                r1.tlv(0xCB, super::rules::GP_INSTALL_FOR_INSTALL__GLOBAL_SERVICE_PARAMETERS)?;
+            crate::framing::minimal_ber(
+                &f_global_service_parameters_tlv,
+                super::rules::GP_INSTALL_FOR_INSTALL__GLOBAL_SERVICE_PARAMETERS,
+            )?;
+            let f_global_service_parameters_span = f_global_service_parameters_tlv.value_span();
+            Some(crate::field::bytes(
+                f_global_service_parameters_span,
+                0,
+                usize::MAX,
+                super::rules::GP_INSTALL_FOR_INSTALL__GLOBAL_SERVICE_PARAMETERS,
+            )?)
+        } else {
+            None
+        };
+        let f_volatile_reserved_memory = if r1.peek_tag() == Some(0xD7) {
+            let f_volatile_reserved_memory_tlv =
+                r1.tlv(0xD7, super::rules::GP_INSTALL_FOR_INSTALL__VOLATILE_RESERVED_MEMORY)?;
+            crate::framing::minimal_ber(
+                &f_volatile_reserved_memory_tlv,
+                super::rules::GP_INSTALL_FOR_INSTALL__VOLATILE_RESERVED_MEMORY,
+            )?;
+            let f_volatile_reserved_memory_span = f_volatile_reserved_memory_tlv.value_span();
+            Some(crate::field::bytes(
+                f_volatile_reserved_memory_span,
+                1,
+                4,
+                super::rules::GP_INSTALL_FOR_INSTALL__VOLATILE_RESERVED_MEMORY,
+            )?)
+        } else {
+            None
+        };
+        let f_non_volatile_reserved_memory = if r1.peek_tag() == Some(0xD8) {
+            let f_non_volatile_reserved_memory_tlv =
+                r1.tlv(0xD8, super::rules::GP_INSTALL_FOR_INSTALL__NON_VOLATILE_RESERVED_MEMORY)?;
+            crate::framing::minimal_ber(
+                &f_non_volatile_reserved_memory_tlv,
+                super::rules::GP_INSTALL_FOR_INSTALL__NON_VOLATILE_RESERVED_MEMORY,
+            )?;
+            let f_non_volatile_reserved_memory_span = f_non_volatile_reserved_memory_tlv.value_span();
+            Some(crate::field::bytes(
+                f_non_volatile_reserved_memory_span,
+                1,
+                4,
+                super::rules::GP_INSTALL_FOR_INSTALL__NON_VOLATILE_RESERVED_MEMORY,
+            )?)
+        } else {
+            None
+        };
+        let f_toolkit_parameters = if r1.peek_tag() == Some(0xCA) {
+            let f_toolkit_parameters_tlv = r1.tlv(0xCA, super::rules::GP_INSTALL_FOR_INSTALL__TOOLKIT_PARAMETERS)?;
+            crate::framing::minimal_ber(
+                &f_toolkit_parameters_tlv,
+                super::rules::GP_INSTALL_FOR_INSTALL__TOOLKIT_PARAMETERS,
+            )?;
+            let f_toolkit_parameters_span = f_toolkit_parameters_tlv.value_span();
+            Some(crate::field::bytes(
+                f_toolkit_parameters_span,
+                0,
+                usize::MAX,
+                super::rules::GP_INSTALL_FOR_INSTALL__TOOLKIT_PARAMETERS,
+            )?)
+        } else {
+            None
+        };
+        let f_implicit_selection = crate::list::List::<GpInstallForInstallSystemParametersImplicitSelection>::read(
+            &mut r1,
+            input,
+            (0, 8),
+            crate::list::More::Tag(0xCF),
+            super::rules::GP_INSTALL_FOR_INSTALL__IMPLICIT_SELECTION,
+        )?;
+        r1.finish(super::rules::GP_INSTALL_FOR_INSTALL__SYSTEM_PARAMETERS)?;
+        Ok(Self {
+            volatile_memory: f_volatile_memory,
+            non_volatile_memory: f_non_volatile_memory,
+            global_service_parameters: f_global_service_parameters,
+            volatile_reserved_memory: f_volatile_reserved_memory,
+            non_volatile_reserved_memory: f_non_volatile_reserved_memory,
+            toolkit_parameters: f_toolkit_parameters,
+            implicit_selection: f_implicit_selection,
+        })
+    }
+
+    /// Length of the value, without the element's header.
+    pub fn value_len(&self) -> usize {
+        self.volatile_memory.map_or(0, |v| crate::tlv::ber::header_len(0xC7, v.len()) + v.len())
+            + self.non_volatile_memory.map_or(0, |v| crate::tlv::ber::header_len(0xC8, v.len()) + v.len())
+            + self.global_service_parameters.map_or(0, |v| crate::tlv::ber::header_len(0xCB, v.len()) + v.len())
+            + self.volatile_reserved_memory.map_or(0, |v| crate::tlv::ber::header_len(0xD7, v.len()) + v.len())
+            + self.non_volatile_reserved_memory.map_or(0, |v| crate::tlv::ber::header_len(0xD8, v.len()) + v.len())
+            + self.toolkit_parameters.map_or(0, |v| crate::tlv::ber::header_len(0xCA, v.len()) + v.len())
+            + self.implicit_selection.encoded_len()
+    }
+
+    pub fn encoded_len(&self) -> usize {
+        crate::tlv::ber::header_len(0xEF, self.value_len()) + self.value_len()
+    }
+
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        crate::tlv::ber::write_header(out, 0xEF, self.value_len());
+        if let Some(v) = self.volatile_memory {
+            crate::tlv::ber::write_header(out, 0xC7, v.len());
+            out.extend_from_slice(v);
+        }
+        if let Some(v) = self.non_volatile_memory {
+            crate::tlv::ber::write_header(out, 0xC8, v.len());
+            out.extend_from_slice(v);
+        }
+        if let Some(v) = self.global_service_parameters {
+            crate::tlv::ber::write_header(out, 0xCB, v.len());
+            out.extend_from_slice(v);
+        }
+        if let Some(v) = self.volatile_reserved_memory {
+            crate::tlv::ber::write_header(out, 0xD7, v.len());
+            out.extend_from_slice(v);
+        }
+        if let Some(v) = self.non_volatile_reserved_memory {
+            crate::tlv::ber::write_header(out, 0xD8, v.len());
+            out.extend_from_slice(v);
+        }
+        if let Some(v) = self.toolkit_parameters {
+            crate::tlv::ber::write_header(out, 0xCA, v.len());
+            out.extend_from_slice(v);
+        }
+        self.implicit_selection.encode(out);
+    }
+}
+
+impl<'a> crate::describe::DescribeField for GpInstallForInstallSystemParameters<'a> {
+    fn describe_field(&self, name: &str, v: &mut dyn crate::describe::Visitor) {
+        v.enter(name);
+        crate::describe::DescribeField::describe_field(&self.volatile_memory, "volatile_memory", v);
+        crate::describe::DescribeField::describe_field(&self.non_volatile_memory, "non_volatile_memory", v);
+        crate::describe::DescribeField::describe_field(&self.global_service_parameters, "global_service_parameters", v);
+        crate::describe::DescribeField::describe_field(&self.volatile_reserved_memory, "volatile_reserved_memory", v);
+        crate::describe::DescribeField::describe_field(
+            &self.non_volatile_reserved_memory,
+            "non_volatile_reserved_memory",
+            v,
+        );
+        crate::describe::DescribeField::describe_field(&self.toolkit_parameters, "toolkit_parameters", v);
+        crate::describe::DescribeField::describe_field(&self.implicit_selection, "implicit_selection", v);
+        v.leave();
+    }
+}
+
+impl<'a> arbitrary::Arbitrary<'a> for GpInstallForInstallSystemParameters<'a> {
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+        let f_volatile_memory = if u.arbitrary()? { Some(crate::field::arb_bytes(u, 1, 4)?) } else { None };
+        let f_non_volatile_memory = if u.arbitrary()? { Some(crate::field::arb_bytes(u, 1, 4)?) } else { None };
+        let f_global_service_parameters = if u.arbitrary()? { Some(crate::field::arb_bytes(u, 0, 512)?) } else { None };
+        let f_volatile_reserved_memory = if u.arbitrary()? { Some(crate::field::arb_bytes(u, 1, 4)?) } else { None };
+        let f_non_volatile_reserved_memory =
+            if u.arbitrary()? { Some(crate::field::arb_bytes(u, 1, 4)?) } else { None };
+        let f_toolkit_parameters = if u.arbitrary()? { Some(crate::field::arb_bytes(u, 0, 512)?) } else { None };
+        let f_implicit_selection = crate::list::List::<GpInstallForInstallSystemParametersImplicitSelection>::arb(
+            u,
+            (0, 8),
+            crate::list::More::Tag(0xCF),
+            super::rules::GP_INSTALL_FOR_INSTALL__IMPLICIT_SELECTION,
+        )?;
+        Ok(Self {
+            volatile_memory: f_volatile_memory,
+            non_volatile_memory: f_non_volatile_memory,
+            global_service_parameters: f_global_service_parameters,
+            volatile_reserved_memory: f_volatile_reserved_memory,
+            non_volatile_reserved_memory: f_non_volatile_reserved_memory,
+            toolkit_parameters: f_toolkit_parameters,
+            implicit_selection: f_implicit_selection,
+        })
+    }
+}
+
+impl<'a> crate::list::Element<'a> for GpInstallForInstallSystemParameters<'a> {
+    type Item = Self;
+
+    fn read(r: &mut crate::reader::Reader<'a>, input: &'a [u8]) -> crate::error::Result<Self> {
+        Self::read(r, input)
+    }
+}
+
+impl<'a> GpInstallForInstall<'a> {
+    pub const ID: &'static str = "gp.install_for_install";
+    pub const NAME: &'static str = "INSTALL [for install]";
+    pub const CONFIDENCE: &'static str = "normative";
+    /// The cases this command is sent in.
+    pub const CASES: &'static [Case] = &[Case::C3S, Case::C4S];
+
+    /// Whether the header and case are this command's (the data is checked by `from_apdu`).
+    #[inline]
+    pub fn matches(apdu: &CommandApdu<'_>) -> bool {
+        apdu.cla & 0xFF == 0x80
+            && apdu.ins == 0xE6
+            && apdu.p1 & 0xFF == 0x04
+            && apdu.p2 & 0xFF == 0x00
+            && Self::CASES.contains(&apdu.case)
+    }
+
+    /// Decodes the command from a C-APDU that [`Self::matches`] and the bytes it was parsed from.
+    pub fn from_apdu(apdu: &CommandApdu<'a>, input: &'a [u8]) -> Result<Self> {
+        let mut r0 =
+            crate::reader::Reader::within(input, crate::reader::Span { bytes: apdu.data, offset: apdu.data_offset() });
+        let f_load_file_aid_span = crate::framing::lv(
+            &mut r0,
+            crate::framing::LengthField::Byte,
+            true,
+            super::rules::GP_INSTALL_FOR_INSTALL__LOAD_FILE_AID,
+        )?;
+        let f_load_file_aid = super::applications::Aid(crate::field::bytes(
+            f_load_file_aid_span,
+            5,
+            16,
+            super::rules::GP_INSTALL_FOR_INSTALL__LOAD_FILE_AID,
+        )?);
+        let f_module_aid_span = crate::framing::lv(
+            &mut r0,
+            crate::framing::LengthField::Byte,
+            true,
+            super::rules::GP_INSTALL_FOR_INSTALL__MODULE_AID,
+        )?;
+        let f_module_aid = super::applications::Aid(crate::field::bytes(
+            f_module_aid_span,
+            5,
+            16,
+            super::rules::GP_INSTALL_FOR_INSTALL__MODULE_AID,
+        )?);
+        let f_application_aid_span = crate::framing::lv(
+            &mut r0,
+            crate::framing::LengthField::Byte,
+            true,
+            super::rules::GP_INSTALL_FOR_INSTALL__APPLICATION_AID,
+        )?;
+        let f_application_aid = super::applications::Aid(crate::field::bytes(
+            f_application_aid_span,
+            5,
+            16,
+            super::rules::GP_INSTALL_FOR_INSTALL__APPLICATION_AID,
+        )?);
+        let f_privileges_span = crate::framing::lv(
+            &mut r0,
+            crate::framing::LengthField::Byte,
+            true,
+            super::rules::GP_INSTALL_FOR_INSTALL__PRIVILEGES,
+        )?;
+        let f_privileges = crate::field::flag_bytes::<super::types::GpPrivileges>(
+            f_privileges_span,
+            1,
+            3,
+            super::rules::GP_INSTALL_FOR_INSTALL__PRIVILEGES,
+        )?;
+        let f_install_parameters_span = crate::framing::lv(
+            &mut r0,
+            crate::framing::LengthField::Ber,
+            true,
+            super::rules::GP_INSTALL_FOR_INSTALL__INSTALL_PARAMETERS,
+        )?;
+        let mut r1 = crate::reader::Reader::within(input, f_install_parameters_span);
+        let f_application_parameters_tlv =
+            r1.tlv(0xC9, super::rules::GP_INSTALL_FOR_INSTALL__APPLICATION_PARAMETERS)?;
+        crate::framing::minimal_ber(
+            &f_application_parameters_tlv,
+            super::rules::GP_INSTALL_FOR_INSTALL__APPLICATION_PARAMETERS,
+        )?;
+        let f_application_parameters_span = f_application_parameters_tlv.value_span();
+        let f_application_parameters = crate::field::bytes(
+            f_application_parameters_span,
+            0,
+            usize::MAX,
+            super::rules::GP_INSTALL_FOR_INSTALL__APPLICATION_PARAMETERS,
+        )?;
+        let f_system_parameters = if r1.peek_tag() == Some(0xEF) {
+            Some(GpInstallForInstallSystemParameters::read(&mut r1, input)?)
+        } else {
+            None
+        };
+        let f_uicc_parameters = if r1.peek_tag() == Some(0xEA) {
+            let f_uicc_parameters_tlv = r1.tlv(0xEA, super::rules::GP_INSTALL_FOR_INSTALL__UICC_PARAMETERS)?;
+            crate::framing::minimal_ber(&f_uicc_parameters_tlv, super::rules::GP_INSTALL_FOR_INSTALL__UICC_PARAMETERS)?;
+            let f_uicc_parameters_span = f_uicc_parameters_tlv.value_span();
+            Some(crate::field::bytes(
+                f_uicc_parameters_span,
+                0,
+                usize::MAX,
+                super::rules::GP_INSTALL_FOR_INSTALL__UICC_PARAMETERS,
+            )?)
+        } else {
+            None
+        };
+        let f_token_crt = if r1.peek_tag() == Some(0xB6) {
+            let f_token_crt_tlv = r1.tlv(0xB6, super::rules::GP_INSTALL_FOR_INSTALL__TOKEN_CRT)?;
+            crate::framing::minimal_ber(&f_token_crt_tlv, super::rules::GP_INSTALL_FOR_INSTALL__TOKEN_CRT)?;
+            let f_token_crt_span = f_token_crt_tlv.value_span();
+            Some(crate::field::bytes(f_token_crt_span, 0, usize::MAX, super::rules::GP_INSTALL_FOR_INSTALL__TOKEN_CRT)?)
+        } else {
+            None
+        };
+        r1.finish(super::rules::GP_INSTALL_FOR_INSTALL__INSTALL_PARAMETERS)?;
+        let f_install_token_span = crate::framing::lv(
+            &mut r0,
+            crate::framing::LengthField::Ber,
+            true,
+            super::rules::GP_INSTALL_FOR_INSTALL__INSTALL_TOKEN,
+        )?;
+        let f_install_token =
+            crate::field::bytes(f_install_token_span, 0, 255, super::rules::GP_INSTALL_FOR_INSTALL__INSTALL_TOKEN)?;
+        r0.finish(super::rules::GP_INSTALL_FOR_INSTALL)?;
+        Ok(Self {
+            load_file_aid: f_load_file_aid,
+            module_aid: f_module_aid,
+            application_aid: f_application_aid,
+            privileges: f_privileges,
+            application_parameters: f_application_parameters,
+            system_parameters: f_system_parameters,
+            uicc_parameters: f_uicc_parameters,
+            token_crt: f_token_crt,
+            install_token: f_install_token,
+            case: apdu.case,
+            ne: apdu.ne,
+        })
+    }
+
+    pub fn header(&self) -> [u8; 4] {
+        [0x80, 0xE6, 0x04, 0x00]
+    }
+
+    /// Length of the data field.
+    pub fn data_len(&self) -> usize {
+        crate::framing::LengthField::Byte.len_of(self.load_file_aid.0.len())
+            + self.load_file_aid.0.len()
+            + crate::framing::LengthField::Byte.len_of(self.module_aid.0.len())
+            + self.module_aid.0.len()
+            + crate::framing::LengthField::Byte.len_of(self.application_aid.0.len())
+            + self.application_aid.0.len()
+            + crate::framing::LengthField::Byte.len_of(self.privileges.encoded_len())
+            + self.privileges.encoded_len()
+            + crate::framing::LengthField::Ber.len_of(self.f_install_parameters_len())
+            + self.f_install_parameters_len()
+            + crate::framing::LengthField::Ber.len_of(self.install_token.len())
+            + self.install_token.len()
+    }
+
+    pub fn encoded_len(&self) -> usize {
+        crate::apdu::command::frame_len(self.case, self.data_len())
+    }
+
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        crate::apdu::command::write_frame(out, self.header(), self.case, self.data_len(), self.ne, |out| {
+            let _ = &out;
+            crate::framing::LengthField::Byte.write(out, self.load_file_aid.0.len());
+            out.extend_from_slice(self.load_file_aid.0);
+            crate::framing::LengthField::Byte.write(out, self.module_aid.0.len());
+            out.extend_from_slice(self.module_aid.0);
+            crate::framing::LengthField::Byte.write(out, self.application_aid.0.len());
+            out.extend_from_slice(self.application_aid.0);
+            crate::framing::LengthField::Byte.write(out, self.privileges.encoded_len());
+            self.privileges.encode(out);
+            crate::framing::LengthField::Ber.write(out, self.f_install_parameters_len());
+            crate::tlv::ber::write_header(out, 0xC9, self.application_parameters.len());
+            out.extend_from_slice(self.application_parameters);
+            if let Some(v) = &self.system_parameters {
+                v.encode(out);
+            }
+            if let Some(v) = self.uicc_parameters {
+                crate::tlv::ber::write_header(out, 0xEA, v.len());
+                out.extend_from_slice(v);
+            }
+            if let Some(v) = self.token_crt {
+                crate::tlv::ber::write_header(out, 0xB6, v.len());
+                out.extend_from_slice(v);
+            }
+            crate::framing::LengthField::Ber.write(out, self.install_token.len());
+            out.extend_from_slice(self.install_token);
+        });
+    }
+
+    /// Length of the value of `install_parameters`.
+    fn f_install_parameters_len(&self) -> usize {
+        crate::tlv::ber::header_len(0xC9, self.application_parameters.len())
+            + self.application_parameters.len()
+            + self.system_parameters.as_ref().map_or(0, |v| v.encoded_len())
+            + self.uicc_parameters.map_or(0, |v| crate::tlv::ber::header_len(0xEA, v.len()) + v.len())
+            + self.token_crt.map_or(0, |v| crate::tlv::ber::header_len(0xB6, v.len()) + v.len())
+    }
+}
+
+impl<'a> crate::describe::Describe for GpInstallForInstall<'a> {
+    fn describe(&self, v: &mut dyn crate::describe::Visitor) {
+        v.field("id", crate::describe::Value::Text(Self::ID));
+        v.field("name", crate::describe::Value::Text(Self::NAME));
+        v.field("confidence", crate::describe::Value::Text(Self::CONFIDENCE));
+        crate::describe::DescribeField::describe_field(&self.load_file_aid, "load_file_aid", v);
+        crate::describe::DescribeField::describe_field(&self.module_aid, "module_aid", v);
+        crate::describe::DescribeField::describe_field(&self.application_aid, "application_aid", v);
+        crate::describe::DescribeField::describe_field(&self.privileges, "privileges", v);
+        v.enter("install_parameters");
+        crate::describe::DescribeField::describe_field(&self.application_parameters, "application_parameters", v);
+        crate::describe::DescribeField::describe_field(&self.system_parameters, "system_parameters", v);
+        crate::describe::DescribeField::describe_field(&self.uicc_parameters, "uicc_parameters", v);
+        crate::describe::DescribeField::describe_field(&self.token_crt, "token_crt", v);
+        v.leave();
+        crate::describe::DescribeField::describe_field(&self.install_token, "install_token", v);
+        v.field("case", crate::describe::Value::Text(self.case.name()));
+        v.field("ne", self.ne.map_or(crate::describe::Value::Null, |n| crate::describe::Value::Uint(u64::from(n))));
+    }
+}
+
+impl<'a> arbitrary::Arbitrary<'a> for GpInstallForInstall<'a> {
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+        let f_load_file_aid = super::applications::Aid::arb(u, 5, 16)?;
+        let f_module_aid = super::applications::Aid::arb(u, 5, 16)?;
+        let f_application_aid = super::applications::Aid::arb(u, 5, 16)?;
+        let f_privileges = crate::field::FlagBytes::arb(u, 1, 3)?;
+        let f_application_parameters = crate::field::arb_bytes(u, 0, 512)?;
+        let f_system_parameters = if u.arbitrary()? { Some(u.arbitrary()?) } else { None };
+        let f_uicc_parameters = if u.arbitrary()? { Some(crate::field::arb_bytes(u, 0, 512)?) } else { None };
+        let f_token_crt = if u.arbitrary()? { Some(crate::field::arb_bytes(u, 0, 512)?) } else { None };
+        let f_install_token = crate::field::arb_bytes(u, 0, 255)?;
+        #[allow(unused_mut)]
+        let mut v = Self {
+            load_file_aid: f_load_file_aid,
+            module_aid: f_module_aid,
+            application_aid: f_application_aid,
+            privileges: f_privileges,
+            application_parameters: f_application_parameters,
+            system_parameters: f_system_parameters,
+            uicc_parameters: f_uicc_parameters,
+            token_crt: f_token_crt,
+            install_token: f_install_token,
+            case: Case::C3S,
+            ne: None,
+        };
+        let (case, ne) = crate::apdu::command::arb_case_ne(u, Self::CASES, v.data_len())?;
+        v.case = case;
+        v.ne = ne;
+        Ok(v)
+    }
+}
+
+/// INSTALL [for install and make selectable] (`gp.install_for_install_and_make_selectable`, normative).
+///
+/// Source: GlobalPlatform Card Specification v2.3.1 §11.5.2.3.2; martinpaljak/GlobalPlatformPro (installAndMakeSelectable); public card scripts installing PPSE
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GpInstallForInstallAndMakeSelectable<'a> {
+    /// 03: ends a combined load, install and make selectable
+    pub combined: u8,
+    pub load_file_aid: super::applications::Aid<'a>,
+    pub module_aid: super::applications::Aid<'a>,
+    pub application_aid: super::applications::Aid<'a>,
+    pub privileges: crate::field::FlagBytes<super::types::GpPrivileges>,
+    pub application_parameters: &'a [u8],
+    pub system_parameters: Option<GpInstallForInstallAndMakeSelectableSystemParameters<'a>>,
+    pub uicc_parameters: Option<&'a [u8]>,
+    pub token_crt: Option<&'a [u8]>,
+    pub install_token: &'a [u8],
+    /// The command case it was (or is to be) sent in.
+    pub case: Case,
+    /// Ne, where the case has an Le field.
+    pub ne: Option<u32>,
+}
+
+/// An element of `system_parameters` in GpInstallForInstallAndMakeSelectable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GpInstallForInstallAndMakeSelectableSystemParameters<'a> {
+    pub volatile_memory: Option<&'a [u8]>,
+    pub non_volatile_memory: Option<&'a [u8]>,
+    pub global_service_parameters: Option<&'a [u8]>,
+    pub volatile_reserved_memory: Option<&'a [u8]>,
+    pub non_volatile_reserved_memory: Option<&'a [u8]>,
+    pub toolkit_parameters: Option<&'a [u8]>,
+    pub implicit_selection:
+        crate::list::List<'a, GpInstallForInstallAndMakeSelectableSystemParametersImplicitSelection>,
+}
+
+/// The elements of `implicit_selection` in GpInstallForInstallAndMakeSelectableSystemParameters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GpInstallForInstallAndMakeSelectableSystemParametersImplicitSelection;
+
+impl<'a> crate::list::Element<'a> for GpInstallForInstallAndMakeSelectableSystemParametersImplicitSelection {
+    type Item = &'a [u8];
+
+    fn read(r0: &mut crate::reader::Reader<'a>, input: &'a [u8]) -> crate::error::Result<Self::Item> {
+        let _ = input;
+        let f_implicit_selection_tlv =
+            r0.tlv(0xCF, super::rules::GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__IMPLICIT_SELECTION)?;
+        crate::framing::minimal_ber(
+            &f_implicit_selection_tlv,
+            super::rules::GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__IMPLICIT_SELECTION,
+        )?;
+        let f_implicit_selection_span = f_implicit_selection_tlv.value_span();
+        Ok(crate::field::bytes(
+            f_implicit_selection_span,
+            1,
+            1,
+            super::rules::GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__IMPLICIT_SELECTION,
+        )?)
+    }
+}
+
+impl<'a> GpInstallForInstallAndMakeSelectableSystemParameters<'a> {
+    /// Reads one element.
+    pub fn read(r0: &mut crate::reader::Reader<'a>, input: &'a [u8]) -> crate::error::Result<Self> {
+        let _ = input;
+        let f_system_parameters_tlv =
+            r0.tlv(0xEF, super::rules::GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__SYSTEM_PARAMETERS)?;
+        crate::framing::minimal_ber(
+            &f_system_parameters_tlv,
+            super::rules::GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__SYSTEM_PARAMETERS,
+        )?;
+        let f_system_parameters_span = f_system_parameters_tlv.value_span();
+        let mut r1 = crate::reader::Reader::within(input, f_system_parameters_span);
+        let f_volatile_memory = if r1.peek_tag() == Some(0xC7) {
+            let f_volatile_memory_tlv =
+                r1.tlv(0xC7, super::rules::GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__VOLATILE_MEMORY)?;
+            crate::framing::minimal_ber(
+                &f_volatile_memory_tlv,
+                super::rules::GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__VOLATILE_MEMORY,
+            )?;
+            let f_volatile_memory_span = f_volatile_memory_tlv.value_span();
+            Some(crate::field::bytes(
+                f_volatile_memory_span,
+                1,
+                4,
+                super::rules::GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__VOLATILE_MEMORY,
+            )?)
+        } else {
+            None
+        };
+        let f_non_volatile_memory = if r1.peek_tag() == Some(0xC8) {
+            let f_non_volatile_memory_tlv =
+                r1.tlv(0xC8, super::rules::GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__NON_VOLATILE_MEMORY)?;
+            crate::framing::minimal_ber(
+                &f_non_volatile_memory_tlv,
+                super::rules::GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__NON_VOLATILE_MEMORY,
+            )?;
+            let f_non_volatile_memory_span = f_non_volatile_memory_tlv.value_span();
+            Some(crate::field::bytes(
+                f_non_volatile_memory_span,
+                1,
+                4,
+                super::rules::GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__NON_VOLATILE_MEMORY,
+            )?)
+        } else {
+            None
+        };
+        let f_global_service_parameters = if r1.peek_tag() == Some(0xCB) {
+            let f_global_service_parameters_tlv =
+                r1.tlv(0xCB, super::rules::GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__GLOBAL_SERVICE_PARAMETERS)?;
+            crate::framing::minimal_ber(
+                &f_global_service_parameters_tlv,
+                super::rules::GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__GLOBAL_SERVICE_PARAMETERS,
+            )?;
+            let f_global_service_parameters_span = f_global_service_parameters_tlv.value_span();
+            Some(crate::field::bytes(
+                f_global_service_parameters_span,
+                0,
+                usize::MAX,
+                super::rules::GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__GLOBAL_SERVICE_PARAMETERS,
+            )?)
+        } else {
+            None
+        };
+        let f_volatile_reserved_memory = if r1.peek_tag() == Some(0xD7) {
+            let f_volatile_reserved_memory_tlv =
+                r1.tlv(0xD7, super::rules::GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__VOLATILE_RESERVED_MEMORY)?;
+            crate::framing::minimal_ber(
+                &f_volatile_reserved_memory_tlv,
+                super::rules::GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__VOLATILE_RESERVED_MEMORY,
+            )?;
+            let f_volatile_reserved_memory_span = f_volatile_reserved_memory_tlv.value_span();
+            Some(crate::field::bytes(
+                f_volatile_reserved_memory_span,
+                1,
+                4,
+                super::rules::GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__VOLATILE_RESERVED_MEMORY,
+            )?)
+        } else {
+            None
+        };
+        let f_non_volatile_reserved_memory = if r1.peek_tag() == Some(0xD8) {
+            let f_non_volatile_reserved_memory_tlv =
+                r1.tlv(0xD8, super::rules::GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__NON_VOLATILE_RESERVED_MEMORY)?;
+            crate::framing::minimal_ber(
+                &f_non_volatile_reserved_memory_tlv,
+                super::rules::GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__NON_VOLATILE_RESERVED_MEMORY,
+            )?;
+            let f_non_volatile_reserved_memory_span = f_non_volatile_reserved_memory_tlv.value_span();
+            Some(crate::field::bytes(
+                f_non_volatile_reserved_memory_span,
+                1,
+                4,
+                super::rules::GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__NON_VOLATILE_RESERVED_MEMORY,
+            )?)
+        } else {
+            None
+        };
+        let f_toolkit_parameters = if r1.peek_tag() == Some(0xCA) {
+            let f_toolkit_parameters_tlv =
+                r1.tlv(0xCA, super::rules::GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__TOOLKIT_PARAMETERS)?;
+            crate::framing::minimal_ber(
+                &f_toolkit_parameters_tlv,
+                super::rules::GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__TOOLKIT_PARAMETERS,
+            )?;
+            let f_toolkit_parameters_span = f_toolkit_parameters_tlv.value_span();
+            Some(crate::field::bytes(
+                f_toolkit_parameters_span,
+                0,
+                usize::MAX,
+                super::rules::GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__TOOLKIT_PARAMETERS,
+            )?)
+        } else {
+            None
+        };
+        let f_implicit_selection =
+            crate::list::List::<GpInstallForInstallAndMakeSelectableSystemParametersImplicitSelection>::read(
+                &mut r1,
+                input,
+                (0, 8),
+                crate::list::More::Tag(0xCF),
+                super::rules::GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__IMPLICIT_SELECTION,
+            )?;
+        r1.finish(super::rules::GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__SYSTEM_PARAMETERS)?;
+        Ok(Self {
+            volatile_memory: f_volatile_memory,
+            non_volatile_memory: f_non_volatile_memory,
+            global_service_parameters: f_global_service_parameters,
+            volatile_reserved_memory: f_volatile_reserved_memory,
+            non_volatile_reserved_memory: f_non_volatile_reserved_memory,
+            toolkit_parameters: f_toolkit_parameters,
+            implicit_selection: f_implicit_selection,
+        })
+    }
+
+    /// Length of the value, without the element's header.
+    pub fn value_len(&self) -> usize {
+        self.volatile_memory.map_or(0, |v| crate::tlv::ber::header_len(0xC7, v.len()) + v.len())
+            + self.non_volatile_memory.map_or(0, |v| crate::tlv::ber::header_len(0xC8, v.len()) + v.len())
+            + self.global_service_parameters.map_or(0, |v| crate::tlv::ber::header_len(0xCB, v.len()) + v.len())
+            + self.volatile_reserved_memory.map_or(0, |v| crate::tlv::ber::header_len(0xD7, v.len()) + v.len())
+            + self.non_volatile_reserved_memory.map_or(0, |v| crate::tlv::ber::header_len(0xD8, v.len()) + v.len())
+            + self.toolkit_parameters.map_or(0, |v| crate::tlv::ber::header_len(0xCA, v.len()) + v.len())
+            + self.implicit_selection.encoded_len()
+    }
+
+    pub fn encoded_len(&self) -> usize {
+        crate::tlv::ber::header_len(0xEF, self.value_len()) + self.value_len()
+    }
+
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        crate::tlv::ber::write_header(out, 0xEF, self.value_len());
+        if let Some(v) = self.volatile_memory {
+            crate::tlv::ber::write_header(out, 0xC7, v.len());
+            out.extend_from_slice(v);
+        }
+        if let Some(v) = self.non_volatile_memory {
+            crate::tlv::ber::write_header(out, 0xC8, v.len());
+            out.extend_from_slice(v);
+        }
+        if let Some(v) = self.global_service_parameters {
+            crate::tlv::ber::write_header(out, 0xCB, v.len());
+            out.extend_from_slice(v);
+        }
+        if let Some(v) = self.volatile_reserved_memory {
+            crate::tlv::ber::write_header(out, 0xD7, v.len());
+            out.extend_from_slice(v);
+        }
+        if let Some(v) = self.non_volatile_reserved_memory {
+            crate::tlv::ber::write_header(out, 0xD8, v.len());
+            out.extend_from_slice(v);
+        }
+        if let Some(v) = self.toolkit_parameters {
+            crate::tlv::ber::write_header(out, 0xCA, v.len());
+            out.extend_from_slice(v);
+        }
+        self.implicit_selection.encode(out);
+    }
+}
+
+impl<'a> crate::describe::DescribeField for GpInstallForInstallAndMakeSelectableSystemParameters<'a> {
+    fn describe_field(&self, name: &str, v: &mut dyn crate::describe::Visitor) {
+        v.enter(name);
+        crate::describe::DescribeField::describe_field(&self.volatile_memory, "volatile_memory", v);
+        crate::describe::DescribeField::describe_field(&self.non_volatile_memory, "non_volatile_memory", v);
+        crate::describe::DescribeField::describe_field(&self.global_service_parameters, "global_service_parameters", v);
+        crate::describe::DescribeField::describe_field(&self.volatile_reserved_memory, "volatile_reserved_memory", v);
+        crate::describe::DescribeField::describe_field(
+            &self.non_volatile_reserved_memory,
+            "non_volatile_reserved_memory",
+            v,
+        );
+        crate::describe::DescribeField::describe_field(&self.toolkit_parameters, "toolkit_parameters", v);
+        crate::describe::DescribeField::describe_field(&self.implicit_selection, "implicit_selection", v);
+        v.leave();
+    }
+}
+
+impl<'a> arbitrary::Arbitrary<'a> for GpInstallForInstallAndMakeSelectableSystemParameters<'a> {
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+        let f_volatile_memory = if u.arbitrary()? { Some(crate::field::arb_bytes(u, 1, 4)?) } else { None };
+        let f_non_volatile_memory = if u.arbitrary()? { Some(crate::field::arb_bytes(u, 1, 4)?) } else { None };
+        let f_global_service_parameters = if u.arbitrary()? { Some(crate::field::arb_bytes(u, 0, 512)?) } else { None };
+        let f_volatile_reserved_memory = if u.arbitrary()? { Some(crate::field::arb_bytes(u, 1, 4)?) } else { None };
+        let f_non_volatile_reserved_memory =
+            if u.arbitrary()? { Some(crate::field::arb_bytes(u, 1, 4)?) } else { None };
+        let f_toolkit_parameters = if u.arbitrary()? { Some(crate::field::arb_bytes(u, 0, 512)?) } else { None };
+        let f_implicit_selection =
+            crate::list::List::<GpInstallForInstallAndMakeSelectableSystemParametersImplicitSelection>::arb(
+                u,
+                (0, 8),
+                crate::list::More::Tag(0xCF),
+                super::rules::GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__IMPLICIT_SELECTION,
+            )?;
+        Ok(Self {
+            volatile_memory: f_volatile_memory,
+            non_volatile_memory: f_non_volatile_memory,
+            global_service_parameters: f_global_service_parameters,
+            volatile_reserved_memory: f_volatile_reserved_memory,
+            non_volatile_reserved_memory: f_non_volatile_reserved_memory,
+            toolkit_parameters: f_toolkit_parameters,
+            implicit_selection: f_implicit_selection,
+        })
+    }
+}
+
+impl<'a> crate::list::Element<'a> for GpInstallForInstallAndMakeSelectableSystemParameters<'a> {
+    type Item = Self;
+
+    fn read(r: &mut crate::reader::Reader<'a>, input: &'a [u8]) -> crate::error::Result<Self> {
+        Self::read(r, input)
+    }
+}
+
+impl<'a> GpInstallForInstallAndMakeSelectable<'a> {
+    pub const ID: &'static str = "gp.install_for_install_and_make_selectable";
+    pub const NAME: &'static str = "INSTALL [for install and make selectable]";
+    pub const CONFIDENCE: &'static str = "normative";
+    /// The cases this command is sent in.
+    pub const CASES: &'static [Case] = &[Case::C3S, Case::C4S];
+
+    /// Whether the header and case are this command's (the data is checked by `from_apdu`).
+    #[inline]
+    pub fn matches(apdu: &CommandApdu<'_>) -> bool {
+        apdu.cla & 0xFF == 0x80
+            && apdu.ins == 0xE6
+            && apdu.p1 & 0xFF == 0x0C
+            && apdu.p2 & 0xFC == 0x00
+            && Self::CASES.contains(&apdu.case)
+    }
+
+    /// Decodes the command from a C-APDU that [`Self::matches`] and the bytes it was parsed from.
+    pub fn from_apdu(apdu: &CommandApdu<'a>, input: &'a [u8]) -> Result<Self> {
+        let p_combined = ((u16::from(apdu.p2) & 0x0003) >> 0) as u8;
+        let mut r0 =
+            crate::reader::Reader::within(input, crate::reader::Span { bytes: apdu.data, offset: apdu.data_offset() });
+        let f_load_file_aid_span = crate::framing::lv(
+            &mut r0,
+            crate::framing::LengthField::Byte,
+            true,
+            super::rules::GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__LOAD_FILE_AID,
+        )?;
+        let f_load_file_aid = super::applications::Aid(crate::field::bytes(
+            f_load_file_aid_span,
+            5,
+            16,
+            super::rules::GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__LOAD_FILE_AID,
+        )?);
+        let f_module_aid_span = crate::framing::lv(
+            &mut r0,
+            crate::framing::LengthField::Byte,
+            true,
+            super::rules::GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__MODULE_AID,
+        )?;
+        let f_module_aid = super::applications::Aid(crate::field::bytes(
+            f_module_aid_span,
+            5,
+            16,
+            super::rules::GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__MODULE_AID,
+        )?);
+        let f_application_aid_span = crate::framing::lv(
+            &mut r0,
+            crate::framing::LengthField::Byte,
+            true,
+            super::rules::GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__APPLICATION_AID,
+        )?;
+        let f_application_aid = super::applications::Aid(crate::field::bytes(
+            f_application_aid_span,
+            5,
+            16,
+            super::rules::GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__APPLICATION_AID,
+        )?);
+        let f_privileges_span = crate::framing::lv(
+            &mut r0,
+            crate::framing::LengthField::Byte,
+            true,
+            super::rules::GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__PRIVILEGES,
+        )?;
+        let f_privileges = crate::field::flag_bytes::<super::types::GpPrivileges>(
+            f_privileges_span,
+            1,
+            3,
+            super::rules::GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__PRIVILEGES,
+        )?;
+        let f_install_parameters_span = crate::framing::lv(
+            &mut r0,
+            crate::framing::LengthField::Ber,
+            true,
+            super::rules::GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__INSTALL_PARAMETERS,
+        )?;
+        let mut r1 = crate::reader::Reader::within(input, f_install_parameters_span);
+        let f_application_parameters_tlv =
+            r1.tlv(0xC9, super::rules::GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__APPLICATION_PARAMETERS)?;
+        crate::framing::minimal_ber(
+            &f_application_parameters_tlv,
+            super::rules::GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__APPLICATION_PARAMETERS,
+        )?;
+        let f_application_parameters_span = f_application_parameters_tlv.value_span();
+        let f_application_parameters = crate::field::bytes(
+            f_application_parameters_span,
+            0,
+            usize::MAX,
+            super::rules::GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__APPLICATION_PARAMETERS,
+        )?;
+        let f_system_parameters = if r1.peek_tag() == Some(0xEF) {
+            Some(GpInstallForInstallAndMakeSelectableSystemParameters::read(&mut r1, input)?)
+        } else {
+            None
+        };
+        let f_uicc_parameters = if r1.peek_tag() == Some(0xEA) {
+            let f_uicc_parameters_tlv =
+                r1.tlv(0xEA, super::rules::GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__UICC_PARAMETERS)?;
+            crate::framing::minimal_ber(
+                &f_uicc_parameters_tlv,
+                super::rules::GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__UICC_PARAMETERS,
+            )?;
+            let f_uicc_parameters_span = f_uicc_parameters_tlv.value_span();
+            Some(crate::field::bytes(
+                f_uicc_parameters_span,
+                0,
+                usize::MAX,
+                super::rules::GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__UICC_PARAMETERS,
+            )?)
+        } else {
+            None
+        };
+        let f_token_crt = if r1.peek_tag() == Some(0xB6) {
+            let f_token_crt_tlv = r1.tlv(0xB6, super::rules::GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__TOKEN_CRT)?;
+            crate::framing::minimal_ber(
+                &f_token_crt_tlv,
+                super::rules::GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__TOKEN_CRT,
+            )?;
+            let f_token_crt_span = f_token_crt_tlv.value_span();
+            Some(crate::field::bytes(
+                f_token_crt_span,
+                0,
+                usize::MAX,
+                super::rules::GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__TOKEN_CRT,
+            )?)
+        } else {
+            None
+        };
+        r1.finish(super::rules::GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__INSTALL_PARAMETERS)?;
+        let f_install_token_span = crate::framing::lv(
+            &mut r0,
+            crate::framing::LengthField::Ber,
+            true,
+            super::rules::GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__INSTALL_TOKEN,
+        )?;
+        let f_install_token = crate::field::bytes(
+            f_install_token_span,
+            0,
+            255,
+            super::rules::GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__INSTALL_TOKEN,
+        )?;
+        r0.finish(super::rules::GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE)?;
+        Ok(Self {
+            combined: p_combined,
+            load_file_aid: f_load_file_aid,
+            module_aid: f_module_aid,
+            application_aid: f_application_aid,
+            privileges: f_privileges,
+            application_parameters: f_application_parameters,
+            system_parameters: f_system_parameters,
+            uicc_parameters: f_uicc_parameters,
+            token_crt: f_token_crt,
+            install_token: f_install_token,
+            case: apdu.case,
+            ne: apdu.ne,
+        })
+    }
+
+    pub fn header(&self) -> [u8; 4] {
+        [0x80, 0xE6, 0x0C, 0x00 | ((u16::from(self.combined) << 0) & 0x0003) as u8]
+    }
+
+    /// Length of the data field.
+    pub fn data_len(&self) -> usize {
+        crate::framing::LengthField::Byte.len_of(self.load_file_aid.0.len())
+            + self.load_file_aid.0.len()
+            + crate::framing::LengthField::Byte.len_of(self.module_aid.0.len())
+            + self.module_aid.0.len()
+            + crate::framing::LengthField::Byte.len_of(self.application_aid.0.len())
+            + self.application_aid.0.len()
+            + crate::framing::LengthField::Byte.len_of(self.privileges.encoded_len())
+            + self.privileges.encoded_len()
+            + crate::framing::LengthField::Ber.len_of(self.f_install_parameters_len())
+            + self.f_install_parameters_len()
+            + crate::framing::LengthField::Ber.len_of(self.install_token.len())
+            + self.install_token.len()
+    }
+
+    pub fn encoded_len(&self) -> usize {
+        crate::apdu::command::frame_len(self.case, self.data_len())
+    }
+
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        crate::apdu::command::write_frame(out, self.header(), self.case, self.data_len(), self.ne, |out| {
+            let _ = &out;
+            crate::framing::LengthField::Byte.write(out, self.load_file_aid.0.len());
+            out.extend_from_slice(self.load_file_aid.0);
+            crate::framing::LengthField::Byte.write(out, self.module_aid.0.len());
+            out.extend_from_slice(self.module_aid.0);
+            crate::framing::LengthField::Byte.write(out, self.application_aid.0.len());
+            out.extend_from_slice(self.application_aid.0);
+            crate::framing::LengthField::Byte.write(out, self.privileges.encoded_len());
+            self.privileges.encode(out);
+            crate::framing::LengthField::Ber.write(out, self.f_install_parameters_len());
+            crate::tlv::ber::write_header(out, 0xC9, self.application_parameters.len());
+            out.extend_from_slice(self.application_parameters);
+            if let Some(v) = &self.system_parameters {
+                v.encode(out);
+            }
+            if let Some(v) = self.uicc_parameters {
+                crate::tlv::ber::write_header(out, 0xEA, v.len());
+                out.extend_from_slice(v);
+            }
+            if let Some(v) = self.token_crt {
+                crate::tlv::ber::write_header(out, 0xB6, v.len());
+                out.extend_from_slice(v);
+            }
+            crate::framing::LengthField::Ber.write(out, self.install_token.len());
+            out.extend_from_slice(self.install_token);
+        });
+    }
+
+    /// Length of the value of `install_parameters`.
+    fn f_install_parameters_len(&self) -> usize {
+        crate::tlv::ber::header_len(0xC9, self.application_parameters.len())
+            + self.application_parameters.len()
+            + self.system_parameters.as_ref().map_or(0, |v| v.encoded_len())
+            + self.uicc_parameters.map_or(0, |v| crate::tlv::ber::header_len(0xEA, v.len()) + v.len())
+            + self.token_crt.map_or(0, |v| crate::tlv::ber::header_len(0xB6, v.len()) + v.len())
+    }
+}
+
+impl<'a> crate::describe::Describe for GpInstallForInstallAndMakeSelectable<'a> {
+    fn describe(&self, v: &mut dyn crate::describe::Visitor) {
+        v.field("id", crate::describe::Value::Text(Self::ID));
+        v.field("name", crate::describe::Value::Text(Self::NAME));
+        v.field("confidence", crate::describe::Value::Text(Self::CONFIDENCE));
+        v.field("combined", crate::describe::Value::Uint(u64::from(self.combined)));
+        crate::describe::DescribeField::describe_field(&self.load_file_aid, "load_file_aid", v);
+        crate::describe::DescribeField::describe_field(&self.module_aid, "module_aid", v);
+        crate::describe::DescribeField::describe_field(&self.application_aid, "application_aid", v);
+        crate::describe::DescribeField::describe_field(&self.privileges, "privileges", v);
+        v.enter("install_parameters");
+        crate::describe::DescribeField::describe_field(&self.application_parameters, "application_parameters", v);
+        crate::describe::DescribeField::describe_field(&self.system_parameters, "system_parameters", v);
+        crate::describe::DescribeField::describe_field(&self.uicc_parameters, "uicc_parameters", v);
+        crate::describe::DescribeField::describe_field(&self.token_crt, "token_crt", v);
+        v.leave();
+        crate::describe::DescribeField::describe_field(&self.install_token, "install_token", v);
+        v.field("case", crate::describe::Value::Text(self.case.name()));
+        v.field("ne", self.ne.map_or(crate::describe::Value::Null, |n| crate::describe::Value::Uint(u64::from(n))));
+    }
+}
+
+impl<'a> arbitrary::Arbitrary<'a> for GpInstallForInstallAndMakeSelectable<'a> {
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+        let p_combined = u.int_in_range(0..=3)?;
+        let f_load_file_aid = super::applications::Aid::arb(u, 5, 16)?;
+        let f_module_aid = super::applications::Aid::arb(u, 5, 16)?;
+        let f_application_aid = super::applications::Aid::arb(u, 5, 16)?;
+        let f_privileges = crate::field::FlagBytes::arb(u, 1, 3)?;
+        let f_application_parameters = crate::field::arb_bytes(u, 0, 512)?;
+        let f_system_parameters = if u.arbitrary()? { Some(u.arbitrary()?) } else { None };
+        let f_uicc_parameters = if u.arbitrary()? { Some(crate::field::arb_bytes(u, 0, 512)?) } else { None };
+        let f_token_crt = if u.arbitrary()? { Some(crate::field::arb_bytes(u, 0, 512)?) } else { None };
+        let f_install_token = crate::field::arb_bytes(u, 0, 255)?;
+        #[allow(unused_mut)]
+        let mut v = Self {
+            combined: p_combined,
+            load_file_aid: f_load_file_aid,
+            module_aid: f_module_aid,
+            application_aid: f_application_aid,
+            privileges: f_privileges,
+            application_parameters: f_application_parameters,
+            system_parameters: f_system_parameters,
+            uicc_parameters: f_uicc_parameters,
+            token_crt: f_token_crt,
+            install_token: f_install_token,
+            case: Case::C3S,
+            ne: None,
+        };
+        let (case, ne) = crate::apdu::command::arb_case_ne(u, Self::CASES, v.data_len())?;
+        v.case = case;
+        v.ne = ne;
+        Ok(v)
+    }
+}
+
+/// INSTALL [for make selectable] (`gp.install_for_make_selectable`, normative).
+///
+/// Source: GlobalPlatform Card Specification v2.3.1 §11.5.2.3.3
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GpInstallForMakeSelectable<'a> {
+    pub load_file_aid: &'a [u8],
+    pub module_aid: &'a [u8],
+    pub application_aid: super::applications::Aid<'a>,
+    pub privileges: crate::field::FlagBytes<super::types::GpPrivileges>,
+    /// may hold EF { CF implicit selection }
+    pub make_selectable_parameters: &'a [u8],
+    pub install_token: &'a [u8],
+    /// The command case it was (or is to be) sent in.
+    pub case: Case,
+    /// Ne, where the case has an Le field.
+    pub ne: Option<u32>,
+}
+
+impl<'a> GpInstallForMakeSelectable<'a> {
+    pub const ID: &'static str = "gp.install_for_make_selectable";
+    pub const NAME: &'static str = "INSTALL [for make selectable]";
+    pub const CONFIDENCE: &'static str = "normative";
+    /// The cases this command is sent in.
+    pub const CASES: &'static [Case] = &[Case::C3S, Case::C4S];
+
+    /// Whether the header and case are this command's (the data is checked by `from_apdu`).
+    #[inline]
+    pub fn matches(apdu: &CommandApdu<'_>) -> bool {
+        apdu.cla & 0xFF == 0x80
+            && apdu.ins == 0xE6
+            && apdu.p1 & 0xFF == 0x08
+            && apdu.p2 & 0xFF == 0x00
+            && Self::CASES.contains(&apdu.case)
+    }
+
+    /// Decodes the command from a C-APDU that [`Self::matches`] and the bytes it was parsed from.
+    pub fn from_apdu(apdu: &CommandApdu<'a>, input: &'a [u8]) -> Result<Self> {
+        let mut r0 =
+            crate::reader::Reader::within(input, crate::reader::Span { bytes: apdu.data, offset: apdu.data_offset() });
+        let f_load_file_aid_span = crate::framing::lv(
+            &mut r0,
+            crate::framing::LengthField::Byte,
+            true,
+            super::rules::GP_INSTALL_FOR_MAKE_SELECTABLE__LOAD_FILE_AID,
+        )?;
+        let f_load_file_aid = crate::field::bytes(
+            f_load_file_aid_span,
+            0,
+            0,
+            super::rules::GP_INSTALL_FOR_MAKE_SELECTABLE__LOAD_FILE_AID,
+        )?;
+        let f_module_aid_span = crate::framing::lv(
+            &mut r0,
+            crate::framing::LengthField::Byte,
+            true,
+            super::rules::GP_INSTALL_FOR_MAKE_SELECTABLE__MODULE_AID,
+        )?;
+        let f_module_aid =
+            crate::field::bytes(f_module_aid_span, 0, 0, super::rules::GP_INSTALL_FOR_MAKE_SELECTABLE__MODULE_AID)?;
+        let f_application_aid_span = crate::framing::lv(
+            &mut r0,
+            crate::framing::LengthField::Byte,
+            true,
+            super::rules::GP_INSTALL_FOR_MAKE_SELECTABLE__APPLICATION_AID,
+        )?;
+        let f_application_aid = super::applications::Aid(crate::field::bytes(
+            f_application_aid_span,
+            5,
+            16,
+            super::rules::GP_INSTALL_FOR_MAKE_SELECTABLE__APPLICATION_AID,
+        )?);
+        let f_privileges_span = crate::framing::lv(
+            &mut r0,
+            crate::framing::LengthField::Byte,
+            true,
+            super::rules::GP_INSTALL_FOR_MAKE_SELECTABLE__PRIVILEGES,
+        )?;
+        let f_privileges = crate::field::flag_bytes::<super::types::GpPrivileges>(
+            f_privileges_span,
+            1,
+            3,
+            super::rules::GP_INSTALL_FOR_MAKE_SELECTABLE__PRIVILEGES,
+        )?;
+        let f_make_selectable_parameters_span = crate::framing::lv(
+            &mut r0,
+            crate::framing::LengthField::Ber,
+            true,
+            super::rules::GP_INSTALL_FOR_MAKE_SELECTABLE__MAKE_SELECTABLE_PARAMETERS,
+        )?;
+        let f_make_selectable_parameters = crate::field::bytes(
+            f_make_selectable_parameters_span,
+            0,
+            255,
+            super::rules::GP_INSTALL_FOR_MAKE_SELECTABLE__MAKE_SELECTABLE_PARAMETERS,
+        )?;
+        let f_install_token_span = crate::framing::lv(
+            &mut r0,
+            crate::framing::LengthField::Ber,
+            true,
+            super::rules::GP_INSTALL_FOR_MAKE_SELECTABLE__INSTALL_TOKEN,
+        )?;
+        let f_install_token = crate::field::bytes(
+            f_install_token_span,
+            0,
+            255,
+            super::rules::GP_INSTALL_FOR_MAKE_SELECTABLE__INSTALL_TOKEN,
+        )?;
+        r0.finish(super::rules::GP_INSTALL_FOR_MAKE_SELECTABLE)?;
+        Ok(Self {
+            load_file_aid: f_load_file_aid,
+            module_aid: f_module_aid,
+            application_aid: f_application_aid,
+            privileges: f_privileges,
+            make_selectable_parameters: f_make_selectable_parameters,
+            install_token: f_install_token,
+            case: apdu.case,
+            ne: apdu.ne,
+        })
+    }
+
+    pub fn header(&self) -> [u8; 4] {
+        [0x80, 0xE6, 0x08, 0x00]
+    }
+
+    /// Length of the data field.
+    pub fn data_len(&self) -> usize {
+        crate::framing::LengthField::Byte.len_of(self.load_file_aid.len())
+            + self.load_file_aid.len()
+            + crate::framing::LengthField::Byte.len_of(self.module_aid.len())
+            + self.module_aid.len()
+            + crate::framing::LengthField::Byte.len_of(self.application_aid.0.len())
+            + self.application_aid.0.len()
+            + crate::framing::LengthField::Byte.len_of(self.privileges.encoded_len())
+            + self.privileges.encoded_len()
+            + crate::framing::LengthField::Ber.len_of(self.make_selectable_parameters.len())
+            + self.make_selectable_parameters.len()
+            + crate::framing::LengthField::Ber.len_of(self.install_token.len())
+            + self.install_token.len()
+    }
+
+    pub fn encoded_len(&self) -> usize {
+        crate::apdu::command::frame_len(self.case, self.data_len())
+    }
+
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        crate::apdu::command::write_frame(out, self.header(), self.case, self.data_len(), self.ne, |out| {
+            let _ = &out;
+            crate::framing::LengthField::Byte.write(out, self.load_file_aid.len());
+            out.extend_from_slice(self.load_file_aid);
+            crate::framing::LengthField::Byte.write(out, self.module_aid.len());
+            out.extend_from_slice(self.module_aid);
+            crate::framing::LengthField::Byte.write(out, self.application_aid.0.len());
+            out.extend_from_slice(self.application_aid.0);
+            crate::framing::LengthField::Byte.write(out, self.privileges.encoded_len());
+            self.privileges.encode(out);
+            crate::framing::LengthField::Ber.write(out, self.make_selectable_parameters.len());
+            out.extend_from_slice(self.make_selectable_parameters);
+            crate::framing::LengthField::Ber.write(out, self.install_token.len());
+            out.extend_from_slice(self.install_token);
+        });
+    }
+}
+
+impl<'a> crate::describe::Describe for GpInstallForMakeSelectable<'a> {
+    fn describe(&self, v: &mut dyn crate::describe::Visitor) {
+        v.field("id", crate::describe::Value::Text(Self::ID));
+        v.field("name", crate::describe::Value::Text(Self::NAME));
+        v.field("confidence", crate::describe::Value::Text(Self::CONFIDENCE));
+        crate::describe::DescribeField::describe_field(&self.load_file_aid, "load_file_aid", v);
+        crate::describe::DescribeField::describe_field(&self.module_aid, "module_aid", v);
+        crate::describe::DescribeField::describe_field(&self.application_aid, "application_aid", v);
+        crate::describe::DescribeField::describe_field(&self.privileges, "privileges", v);
+        crate::describe::DescribeField::describe_field(
+            &self.make_selectable_parameters,
+            "make_selectable_parameters",
+            v,
+        );
+        crate::describe::DescribeField::describe_field(&self.install_token, "install_token", v);
+        v.field("case", crate::describe::Value::Text(self.case.name()));
+        v.field("ne", self.ne.map_or(crate::describe::Value::Null, |n| crate::describe::Value::Uint(u64::from(n))));
+    }
+}
+
+impl<'a> arbitrary::Arbitrary<'a> for GpInstallForMakeSelectable<'a> {
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+        let f_load_file_aid = crate::field::arb_bytes(u, 0, 0)?;
+        let f_module_aid = crate::field::arb_bytes(u, 0, 0)?;
+        let f_application_aid = super::applications::Aid::arb(u, 5, 16)?;
+        let f_privileges = crate::field::FlagBytes::arb(u, 1, 3)?;
+        let f_make_selectable_parameters = crate::field::arb_bytes(u, 0, 255)?;
+        let f_install_token = crate::field::arb_bytes(u, 0, 255)?;
+        #[allow(unused_mut)]
+        let mut v = Self {
+            load_file_aid: f_load_file_aid,
+            module_aid: f_module_aid,
+            application_aid: f_application_aid,
+            privileges: f_privileges,
+            make_selectable_parameters: f_make_selectable_parameters,
+            install_token: f_install_token,
+            case: Case::C3S,
+            ne: None,
+        };
+        let (case, ne) = crate::apdu::command::arb_case_ne(u, Self::CASES, v.data_len())?;
+        v.case = case;
+        v.ne = ne;
+        Ok(v)
+    }
+}
+
+/// INSTALL [for extradition] (`gp.install_for_extradition`, normative).
+///
+/// Source: GlobalPlatform Card Specification v2.3.1 §11.5.2.3.4
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GpInstallForExtradition<'a> {
+    /// the security domain to associate with
+    pub security_domain_aid: super::applications::Aid<'a>,
+    pub empty_1: &'a [u8],
+    /// the application or executable load file extradited
+    pub application_aid: super::applications::Aid<'a>,
+    pub empty_2: &'a [u8],
+    pub extradition_parameters: &'a [u8],
+    pub extradition_token: &'a [u8],
+    /// The command case it was (or is to be) sent in.
+    pub case: Case,
+    /// Ne, where the case has an Le field.
+    pub ne: Option<u32>,
+}
+
+impl<'a> GpInstallForExtradition<'a> {
+    pub const ID: &'static str = "gp.install_for_extradition";
+    pub const NAME: &'static str = "INSTALL [for extradition]";
+    pub const CONFIDENCE: &'static str = "normative";
+    /// The cases this command is sent in.
+    pub const CASES: &'static [Case] = &[Case::C3S, Case::C4S];
+
+    /// Whether the header and case are this command's (the data is checked by `from_apdu`).
+    #[inline]
+    pub fn matches(apdu: &CommandApdu<'_>) -> bool {
+        apdu.cla & 0xFF == 0x80
+            && apdu.ins == 0xE6
+            && apdu.p1 & 0xFF == 0x10
+            && apdu.p2 & 0xFF == 0x00
+            && Self::CASES.contains(&apdu.case)
+    }
+
+    /// Decodes the command from a C-APDU that [`Self::matches`] and the bytes it was parsed from.
+    pub fn from_apdu(apdu: &CommandApdu<'a>, input: &'a [u8]) -> Result<Self> {
+        let mut r0 =
+            crate::reader::Reader::within(input, crate::reader::Span { bytes: apdu.data, offset: apdu.data_offset() });
+        let f_security_domain_aid_span = crate::framing::lv(
+            &mut r0,
+            crate::framing::LengthField::Byte,
+            true,
+            super::rules::GP_INSTALL_FOR_EXTRADITION__SECURITY_DOMAIN_AID,
+        )?;
+        let f_security_domain_aid = super::applications::Aid(crate::field::bytes(
+            f_security_domain_aid_span,
+            5,
+            16,
+            super::rules::GP_INSTALL_FOR_EXTRADITION__SECURITY_DOMAIN_AID,
+        )?);
+        let f_empty_1_span = crate::framing::lv(
+            &mut r0,
+            crate::framing::LengthField::Byte,
+            true,
+            super::rules::GP_INSTALL_FOR_EXTRADITION__EMPTY_1,
+        )?;
+        let f_empty_1 = crate::field::bytes(f_empty_1_span, 0, 0, super::rules::GP_INSTALL_FOR_EXTRADITION__EMPTY_1)?;
+        let f_application_aid_span = crate::framing::lv(
+            &mut r0,
+            crate::framing::LengthField::Byte,
+            true,
+            super::rules::GP_INSTALL_FOR_EXTRADITION__APPLICATION_AID,
+        )?;
+        let f_application_aid = super::applications::Aid(crate::field::bytes(
+            f_application_aid_span,
+            5,
+            16,
+            super::rules::GP_INSTALL_FOR_EXTRADITION__APPLICATION_AID,
+        )?);
+        let f_empty_2_span = crate::framing::lv(
+            &mut r0,
+            crate::framing::LengthField::Byte,
+            true,
+            super::rules::GP_INSTALL_FOR_EXTRADITION__EMPTY_2,
+        )?;
+        let f_empty_2 = crate::field::bytes(f_empty_2_span, 0, 0, super::rules::GP_INSTALL_FOR_EXTRADITION__EMPTY_2)?;
+        let f_extradition_parameters_span = crate::framing::lv(
+            &mut r0,
+            crate::framing::LengthField::Ber,
+            true,
+            super::rules::GP_INSTALL_FOR_EXTRADITION__EXTRADITION_PARAMETERS,
+        )?;
+        let f_extradition_parameters = crate::field::bytes(
+            f_extradition_parameters_span,
+            0,
+            255,
+            super::rules::GP_INSTALL_FOR_EXTRADITION__EXTRADITION_PARAMETERS,
+        )?;
+        let f_extradition_token_span = crate::framing::lv(
+            &mut r0,
+            crate::framing::LengthField::Ber,
+            true,
+            super::rules::GP_INSTALL_FOR_EXTRADITION__EXTRADITION_TOKEN,
+        )?;
+        let f_extradition_token = crate::field::bytes(
+            f_extradition_token_span,
+            0,
+            255,
+            super::rules::GP_INSTALL_FOR_EXTRADITION__EXTRADITION_TOKEN,
+        )?;
+        r0.finish(super::rules::GP_INSTALL_FOR_EXTRADITION)?;
+        Ok(Self {
+            security_domain_aid: f_security_domain_aid,
+            empty_1: f_empty_1,
+            application_aid: f_application_aid,
+            empty_2: f_empty_2,
+            extradition_parameters: f_extradition_parameters,
+            extradition_token: f_extradition_token,
+            case: apdu.case,
+            ne: apdu.ne,
+        })
+    }
+
+    pub fn header(&self) -> [u8; 4] {
+        [0x80, 0xE6, 0x10, 0x00]
+    }
+
+    /// Length of the data field.
+    pub fn data_len(&self) -> usize {
+        crate::framing::LengthField::Byte.len_of(self.security_domain_aid.0.len())
+            + self.security_domain_aid.0.len()
+            + crate::framing::LengthField::Byte.len_of(self.empty_1.len())
+            + self.empty_1.len()
+            + crate::framing::LengthField::Byte.len_of(self.application_aid.0.len())
+            + self.application_aid.0.len()
+            + crate::framing::LengthField::Byte.len_of(self.empty_2.len())
+            + self.empty_2.len()
+            + crate::framing::LengthField::Ber.len_of(self.extradition_parameters.len())
+            + self.extradition_parameters.len()
+            + crate::framing::LengthField::Ber.len_of(self.extradition_token.len())
+            + self.extradition_token.len()
+    }
+
+    pub fn encoded_len(&self) -> usize {
+        crate::apdu::command::frame_len(self.case, self.data_len())
+    }
+
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        crate::apdu::command::write_frame(out, self.header(), self.case, self.data_len(), self.ne, |out| {
+            let _ = &out;
+            crate::framing::LengthField::Byte.write(out, self.security_domain_aid.0.len());
+            out.extend_from_slice(self.security_domain_aid.0);
+            crate::framing::LengthField::Byte.write(out, self.empty_1.len());
+            out.extend_from_slice(self.empty_1);
+            crate::framing::LengthField::Byte.write(out, self.application_aid.0.len());
+            out.extend_from_slice(self.application_aid.0);
+            crate::framing::LengthField::Byte.write(out, self.empty_2.len());
+            out.extend_from_slice(self.empty_2);
+            crate::framing::LengthField::Ber.write(out, self.extradition_parameters.len());
+            out.extend_from_slice(self.extradition_parameters);
+            crate::framing::LengthField::Ber.write(out, self.extradition_token.len());
+            out.extend_from_slice(self.extradition_token);
+        });
+    }
+}
+
+impl<'a> crate::describe::Describe for GpInstallForExtradition<'a> {
+    fn describe(&self, v: &mut dyn crate::describe::Visitor) {
+        v.field("id", crate::describe::Value::Text(Self::ID));
+        v.field("name", crate::describe::Value::Text(Self::NAME));
+        v.field("confidence", crate::describe::Value::Text(Self::CONFIDENCE));
+        crate::describe::DescribeField::describe_field(&self.security_domain_aid, "security_domain_aid", v);
+        crate::describe::DescribeField::describe_field(&self.empty_1, "empty_1", v);
+        crate::describe::DescribeField::describe_field(&self.application_aid, "application_aid", v);
+        crate::describe::DescribeField::describe_field(&self.empty_2, "empty_2", v);
+        crate::describe::DescribeField::describe_field(&self.extradition_parameters, "extradition_parameters", v);
+        crate::describe::DescribeField::describe_field(&self.extradition_token, "extradition_token", v);
+        v.field("case", crate::describe::Value::Text(self.case.name()));
+        v.field("ne", self.ne.map_or(crate::describe::Value::Null, |n| crate::describe::Value::Uint(u64::from(n))));
+    }
+}
+
+impl<'a> arbitrary::Arbitrary<'a> for GpInstallForExtradition<'a> {
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+        let f_security_domain_aid = super::applications::Aid::arb(u, 5, 16)?;
+        let f_empty_1 = crate::field::arb_bytes(u, 0, 0)?;
+        let f_application_aid = super::applications::Aid::arb(u, 5, 16)?;
+        let f_empty_2 = crate::field::arb_bytes(u, 0, 0)?;
+        let f_extradition_parameters = crate::field::arb_bytes(u, 0, 255)?;
+        let f_extradition_token = crate::field::arb_bytes(u, 0, 255)?;
+        #[allow(unused_mut)]
+        let mut v = Self {
+            security_domain_aid: f_security_domain_aid,
+            empty_1: f_empty_1,
+            application_aid: f_application_aid,
+            empty_2: f_empty_2,
+            extradition_parameters: f_extradition_parameters,
+            extradition_token: f_extradition_token,
+            case: Case::C3S,
+            ne: None,
+        };
+        let (case, ne) = crate::apdu::command::arb_case_ne(u, Self::CASES, v.data_len())?;
+        v.case = case;
+        v.ne = ne;
+        Ok(v)
+    }
+}
+
+/// INSTALL [for personalization] (`gp.install_for_personalization`, normative).
+///
+/// Source: GlobalPlatform Card Specification v2.3.1 §11.5.2.3.6 and table 11-47; osmocom/pysim pySim/global_platform/__init__.py do_install_for_personalization
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GpInstallForPersonalization<'a> {
+    pub empty_1: &'a [u8],
+    pub empty_2: &'a [u8],
+    /// the application the following STORE DATA commands are for
+    pub application_aid: super::applications::Aid<'a>,
+    pub empty_3: &'a [u8],
+    pub empty_4: &'a [u8],
+    pub empty_5: &'a [u8],
+    /// The command case it was (or is to be) sent in.
+    pub case: Case,
+    /// Ne, where the case has an Le field.
+    pub ne: Option<u32>,
+}
+
+impl<'a> GpInstallForPersonalization<'a> {
+    pub const ID: &'static str = "gp.install_for_personalization";
+    pub const NAME: &'static str = "INSTALL [for personalization]";
+    pub const CONFIDENCE: &'static str = "normative";
+    /// The cases this command is sent in.
+    pub const CASES: &'static [Case] = &[Case::C3S, Case::C4S];
+
+    /// Whether the header and case are this command's (the data is checked by `from_apdu`).
+    #[inline]
+    pub fn matches(apdu: &CommandApdu<'_>) -> bool {
+        apdu.cla & 0xFF == 0x80
+            && apdu.ins == 0xE6
+            && apdu.p1 & 0xFF == 0x20
+            && apdu.p2 & 0xFF == 0x00
+            && Self::CASES.contains(&apdu.case)
+    }
+
+    /// Decodes the command from a C-APDU that [`Self::matches`] and the bytes it was parsed from.
+    pub fn from_apdu(apdu: &CommandApdu<'a>, input: &'a [u8]) -> Result<Self> {
+        let mut r0 =
+            crate::reader::Reader::within(input, crate::reader::Span { bytes: apdu.data, offset: apdu.data_offset() });
+        let f_empty_1_span = crate::framing::lv(
+            &mut r0,
+            crate::framing::LengthField::Byte,
+            true,
+            super::rules::GP_INSTALL_FOR_PERSONALIZATION__EMPTY_1,
+        )?;
+        let f_empty_1 =
+            crate::field::bytes(f_empty_1_span, 0, 0, super::rules::GP_INSTALL_FOR_PERSONALIZATION__EMPTY_1)?;
+        let f_empty_2_span = crate::framing::lv(
+            &mut r0,
+            crate::framing::LengthField::Byte,
+            true,
+            super::rules::GP_INSTALL_FOR_PERSONALIZATION__EMPTY_2,
+        )?;
+        let f_empty_2 =
+            crate::field::bytes(f_empty_2_span, 0, 0, super::rules::GP_INSTALL_FOR_PERSONALIZATION__EMPTY_2)?;
+        let f_application_aid_span = crate::framing::lv(
+            &mut r0,
+            crate::framing::LengthField::Byte,
+            true,
+            super::rules::GP_INSTALL_FOR_PERSONALIZATION__APPLICATION_AID,
+        )?;
+        let f_application_aid = super::applications::Aid(crate::field::bytes(
+            f_application_aid_span,
+            5,
+            16,
+            super::rules::GP_INSTALL_FOR_PERSONALIZATION__APPLICATION_AID,
+        )?);
+        let f_empty_3_span = crate::framing::lv(
+            &mut r0,
+            crate::framing::LengthField::Byte,
+            true,
+            super::rules::GP_INSTALL_FOR_PERSONALIZATION__EMPTY_3,
+        )?;
+        let f_empty_3 =
+            crate::field::bytes(f_empty_3_span, 0, 0, super::rules::GP_INSTALL_FOR_PERSONALIZATION__EMPTY_3)?;
+        let f_empty_4_span = crate::framing::lv(
+            &mut r0,
+            crate::framing::LengthField::Byte,
+            true,
+            super::rules::GP_INSTALL_FOR_PERSONALIZATION__EMPTY_4,
+        )?;
+        let f_empty_4 =
+            crate::field::bytes(f_empty_4_span, 0, 0, super::rules::GP_INSTALL_FOR_PERSONALIZATION__EMPTY_4)?;
+        let f_empty_5_span = crate::framing::lv(
+            &mut r0,
+            crate::framing::LengthField::Byte,
+            true,
+            super::rules::GP_INSTALL_FOR_PERSONALIZATION__EMPTY_5,
+        )?;
+        let f_empty_5 =
+            crate::field::bytes(f_empty_5_span, 0, 0, super::rules::GP_INSTALL_FOR_PERSONALIZATION__EMPTY_5)?;
+        r0.finish(super::rules::GP_INSTALL_FOR_PERSONALIZATION)?;
+        Ok(Self {
+            empty_1: f_empty_1,
+            empty_2: f_empty_2,
+            application_aid: f_application_aid,
+            empty_3: f_empty_3,
+            empty_4: f_empty_4,
+            empty_5: f_empty_5,
+            case: apdu.case,
+            ne: apdu.ne,
+        })
+    }
+
+    pub fn header(&self) -> [u8; 4] {
+        [0x80, 0xE6, 0x20, 0x00]
+    }
+
+    /// Length of the data field.
+    pub fn data_len(&self) -> usize {
+        crate::framing::LengthField::Byte.len_of(self.empty_1.len())
+            + self.empty_1.len()
+            + crate::framing::LengthField::Byte.len_of(self.empty_2.len())
+            + self.empty_2.len()
+            + crate::framing::LengthField::Byte.len_of(self.application_aid.0.len())
+            + self.application_aid.0.len()
+            + crate::framing::LengthField::Byte.len_of(self.empty_3.len())
+            + self.empty_3.len()
+            + crate::framing::LengthField::Byte.len_of(self.empty_4.len())
+            + self.empty_4.len()
+            + crate::framing::LengthField::Byte.len_of(self.empty_5.len())
+            + self.empty_5.len()
+    }
+
+    pub fn encoded_len(&self) -> usize {
+        crate::apdu::command::frame_len(self.case, self.data_len())
+    }
+
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        crate::apdu::command::write_frame(out, self.header(), self.case, self.data_len(), self.ne, |out| {
+            let _ = &out;
+            crate::framing::LengthField::Byte.write(out, self.empty_1.len());
+            out.extend_from_slice(self.empty_1);
+            crate::framing::LengthField::Byte.write(out, self.empty_2.len());
+            out.extend_from_slice(self.empty_2);
+            crate::framing::LengthField::Byte.write(out, self.application_aid.0.len());
+            out.extend_from_slice(self.application_aid.0);
+            crate::framing::LengthField::Byte.write(out, self.empty_3.len());
+            out.extend_from_slice(self.empty_3);
+            crate::framing::LengthField::Byte.write(out, self.empty_4.len());
+            out.extend_from_slice(self.empty_4);
+            crate::framing::LengthField::Byte.write(out, self.empty_5.len());
+            out.extend_from_slice(self.empty_5);
+        });
+    }
+}
+
+impl<'a> crate::describe::Describe for GpInstallForPersonalization<'a> {
+    fn describe(&self, v: &mut dyn crate::describe::Visitor) {
+        v.field("id", crate::describe::Value::Text(Self::ID));
+        v.field("name", crate::describe::Value::Text(Self::NAME));
+        v.field("confidence", crate::describe::Value::Text(Self::CONFIDENCE));
+        crate::describe::DescribeField::describe_field(&self.empty_1, "empty_1", v);
+        crate::describe::DescribeField::describe_field(&self.empty_2, "empty_2", v);
+        crate::describe::DescribeField::describe_field(&self.application_aid, "application_aid", v);
+        crate::describe::DescribeField::describe_field(&self.empty_3, "empty_3", v);
+        crate::describe::DescribeField::describe_field(&self.empty_4, "empty_4", v);
+        crate::describe::DescribeField::describe_field(&self.empty_5, "empty_5", v);
+        v.field("case", crate::describe::Value::Text(self.case.name()));
+        v.field("ne", self.ne.map_or(crate::describe::Value::Null, |n| crate::describe::Value::Uint(u64::from(n))));
+    }
+}
+
+impl<'a> arbitrary::Arbitrary<'a> for GpInstallForPersonalization<'a> {
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+        let f_empty_1 = crate::field::arb_bytes(u, 0, 0)?;
+        let f_empty_2 = crate::field::arb_bytes(u, 0, 0)?;
+        let f_application_aid = super::applications::Aid::arb(u, 5, 16)?;
+        let f_empty_3 = crate::field::arb_bytes(u, 0, 0)?;
+        let f_empty_4 = crate::field::arb_bytes(u, 0, 0)?;
+        let f_empty_5 = crate::field::arb_bytes(u, 0, 0)?;
+        #[allow(unused_mut)]
+        let mut v = Self {
+            empty_1: f_empty_1,
+            empty_2: f_empty_2,
+            application_aid: f_application_aid,
+            empty_3: f_empty_3,
+            empty_4: f_empty_4,
+            empty_5: f_empty_5,
+            case: Case::C3S,
+            ne: None,
+        };
+        let (case, ne) = crate::apdu::command::arb_case_ne(u, Self::CASES, v.data_len())?;
+        v.case = case;
+        v.ne = ne;
+        Ok(v)
+    }
+}
+
+/// INSTALL [for registry update] (`gp.install_for_registry_update`, normative).
+///
+/// Source: GlobalPlatform Card Specification v2.3.1 §11.5.2.3.7
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GpInstallForRegistryUpdate<'a> {
+    /// empty: the association stays
+    pub security_domain_aid: super::applications::Aid<'a>,
+    pub empty_1: &'a [u8],
+    pub application_aid: super::applications::Aid<'a>,
+    /// empty: the privileges stay; else gp.privileges
+    pub privileges: &'a [u8],
+    pub registry_update_parameters: &'a [u8],
+    pub registry_update_token: &'a [u8],
+    /// The command case it was (or is to be) sent in.
+    pub case: Case,
+    /// Ne, where the case has an Le field.
+    pub ne: Option<u32>,
+}
+
+impl<'a> GpInstallForRegistryUpdate<'a> {
+    pub const ID: &'static str = "gp.install_for_registry_update";
+    pub const NAME: &'static str = "INSTALL [for registry update]";
+    pub const CONFIDENCE: &'static str = "normative";
+    /// The cases this command is sent in.
+    pub const CASES: &'static [Case] = &[Case::C3S, Case::C4S];
+
+    /// Whether the header and case are this command's (the data is checked by `from_apdu`).
+    #[inline]
+    pub fn matches(apdu: &CommandApdu<'_>) -> bool {
+        apdu.cla & 0xFF == 0x80
+            && apdu.ins == 0xE6
+            && apdu.p1 & 0xFF == 0x40
+            && apdu.p2 & 0xFF == 0x00
+            && Self::CASES.contains(&apdu.case)
+    }
+
+    /// Decodes the command from a C-APDU that [`Self::matches`] and the bytes it was parsed from.
+    pub fn from_apdu(apdu: &CommandApdu<'a>, input: &'a [u8]) -> Result<Self> {
+        let mut r0 =
+            crate::reader::Reader::within(input, crate::reader::Span { bytes: apdu.data, offset: apdu.data_offset() });
+        let f_security_domain_aid_span = crate::framing::lv(
+            &mut r0,
+            crate::framing::LengthField::Byte,
+            true,
+            super::rules::GP_INSTALL_FOR_REGISTRY_UPDATE__SECURITY_DOMAIN_AID,
+        )?;
+        let f_security_domain_aid = super::applications::Aid(crate::field::bytes(
+            f_security_domain_aid_span,
+            0,
+            16,
+            super::rules::GP_INSTALL_FOR_REGISTRY_UPDATE__SECURITY_DOMAIN_AID,
+        )?);
+        let f_empty_1_span = crate::framing::lv(
+            &mut r0,
+            crate::framing::LengthField::Byte,
+            true,
+            super::rules::GP_INSTALL_FOR_REGISTRY_UPDATE__EMPTY_1,
+        )?;
+        let f_empty_1 =
+            crate::field::bytes(f_empty_1_span, 0, 0, super::rules::GP_INSTALL_FOR_REGISTRY_UPDATE__EMPTY_1)?;
+        let f_application_aid_span = crate::framing::lv(
+            &mut r0,
+            crate::framing::LengthField::Byte,
+            true,
+            super::rules::GP_INSTALL_FOR_REGISTRY_UPDATE__APPLICATION_AID,
+        )?;
+        let f_application_aid = super::applications::Aid(crate::field::bytes(
+            f_application_aid_span,
+            0,
+            16,
+            super::rules::GP_INSTALL_FOR_REGISTRY_UPDATE__APPLICATION_AID,
+        )?);
+        let f_privileges_span = crate::framing::lv(
+            &mut r0,
+            crate::framing::LengthField::Byte,
+            true,
+            super::rules::GP_INSTALL_FOR_REGISTRY_UPDATE__PRIVILEGES,
+        )?;
+        let f_privileges =
+            crate::field::bytes(f_privileges_span, 0, 3, super::rules::GP_INSTALL_FOR_REGISTRY_UPDATE__PRIVILEGES)?;
+        let f_registry_update_parameters_span = crate::framing::lv(
+            &mut r0,
+            crate::framing::LengthField::Ber,
+            true,
+            super::rules::GP_INSTALL_FOR_REGISTRY_UPDATE__REGISTRY_UPDATE_PARAMETERS,
+        )?;
+        let f_registry_update_parameters = crate::field::bytes(
+            f_registry_update_parameters_span,
+            0,
+            255,
+            super::rules::GP_INSTALL_FOR_REGISTRY_UPDATE__REGISTRY_UPDATE_PARAMETERS,
+        )?;
+        let f_registry_update_token_span = crate::framing::lv(
+            &mut r0,
+            crate::framing::LengthField::Ber,
+            true,
+            super::rules::GP_INSTALL_FOR_REGISTRY_UPDATE__REGISTRY_UPDATE_TOKEN,
+        )?;
+        let f_registry_update_token = crate::field::bytes(
+            f_registry_update_token_span,
+            0,
+            255,
+            super::rules::GP_INSTALL_FOR_REGISTRY_UPDATE__REGISTRY_UPDATE_TOKEN,
+        )?;
+        r0.finish(super::rules::GP_INSTALL_FOR_REGISTRY_UPDATE)?;
+        Ok(Self {
+            security_domain_aid: f_security_domain_aid,
+            empty_1: f_empty_1,
+            application_aid: f_application_aid,
+            privileges: f_privileges,
+            registry_update_parameters: f_registry_update_parameters,
+            registry_update_token: f_registry_update_token,
+            case: apdu.case,
+            ne: apdu.ne,
+        })
+    }
+
+    pub fn header(&self) -> [u8; 4] {
+        [0x80, 0xE6, 0x40, 0x00]
+    }
+
+    /// Length of the data field.
+    pub fn data_len(&self) -> usize {
+        crate::framing::LengthField::Byte.len_of(self.security_domain_aid.0.len())
+            + self.security_domain_aid.0.len()
+            + crate::framing::LengthField::Byte.len_of(self.empty_1.len())
+            + self.empty_1.len()
+            + crate::framing::LengthField::Byte.len_of(self.application_aid.0.len())
+            + self.application_aid.0.len()
+            + crate::framing::LengthField::Byte.len_of(self.privileges.len())
+            + self.privileges.len()
+            + crate::framing::LengthField::Ber.len_of(self.registry_update_parameters.len())
+            + self.registry_update_parameters.len()
+            + crate::framing::LengthField::Ber.len_of(self.registry_update_token.len())
+            + self.registry_update_token.len()
+    }
+
+    pub fn encoded_len(&self) -> usize {
+        crate::apdu::command::frame_len(self.case, self.data_len())
+    }
+
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        crate::apdu::command::write_frame(out, self.header(), self.case, self.data_len(), self.ne, |out| {
+            let _ = &out;
+            crate::framing::LengthField::Byte.write(out, self.security_domain_aid.0.len());
+            out.extend_from_slice(self.security_domain_aid.0);
+            crate::framing::LengthField::Byte.write(out, self.empty_1.len());
+            out.extend_from_slice(self.empty_1);
+            crate::framing::LengthField::Byte.write(out, self.application_aid.0.len());
+            out.extend_from_slice(self.application_aid.0);
+            crate::framing::LengthField::Byte.write(out, self.privileges.len());
+            out.extend_from_slice(self.privileges);
+            crate::framing::LengthField::Ber.write(out, self.registry_update_parameters.len());
+            out.extend_from_slice(self.registry_update_parameters);
+            crate::framing::LengthField::Ber.write(out, self.registry_update_token.len());
+            out.extend_from_slice(self.registry_update_token);
+        });
+    }
+}
+
+impl<'a> crate::describe::Describe for GpInstallForRegistryUpdate<'a> {
+    fn describe(&self, v: &mut dyn crate::describe::Visitor) {
+        v.field("id", crate::describe::Value::Text(Self::ID));
+        v.field("name", crate::describe::Value::Text(Self::NAME));
+        v.field("confidence", crate::describe::Value::Text(Self::CONFIDENCE));
+        crate::describe::DescribeField::describe_field(&self.security_domain_aid, "security_domain_aid", v);
+        crate::describe::DescribeField::describe_field(&self.empty_1, "empty_1", v);
+        crate::describe::DescribeField::describe_field(&self.application_aid, "application_aid", v);
+        crate::describe::DescribeField::describe_field(&self.privileges, "privileges", v);
+        crate::describe::DescribeField::describe_field(
+            &self.registry_update_parameters,
+            "registry_update_parameters",
+            v,
+        );
+        crate::describe::DescribeField::describe_field(&self.registry_update_token, "registry_update_token", v);
+        v.field("case", crate::describe::Value::Text(self.case.name()));
+        v.field("ne", self.ne.map_or(crate::describe::Value::Null, |n| crate::describe::Value::Uint(u64::from(n))));
+    }
+}
+
+impl<'a> arbitrary::Arbitrary<'a> for GpInstallForRegistryUpdate<'a> {
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+        let f_security_domain_aid = super::applications::Aid::arb(u, 0, 16)?;
+        let f_empty_1 = crate::field::arb_bytes(u, 0, 0)?;
+        let f_application_aid = super::applications::Aid::arb(u, 0, 16)?;
+        let f_privileges = crate::field::arb_bytes(u, 0, 3)?;
+        let f_registry_update_parameters = crate::field::arb_bytes(u, 0, 255)?;
+        let f_registry_update_token = crate::field::arb_bytes(u, 0, 255)?;
+        #[allow(unused_mut)]
+        let mut v = Self {
+            security_domain_aid: f_security_domain_aid,
+            empty_1: f_empty_1,
+            application_aid: f_application_aid,
+            privileges: f_privileges,
+            registry_update_parameters: f_registry_update_parameters,
+            registry_update_token: f_registry_update_token,
+            case: Case::C3S,
+            ne: None,
+        };
+        let (case, ne) = crate::apdu::command::arb_case_ne(u, Self::CASES, v.data_len())?;
+        v.case = case;
+        v.ne = ne;
+        Ok(v)
+    }
+}
+
+/// LOAD (first block) (`gp.load_first_block`, normative).
+///
+/// Source: GlobalPlatform Card Specification v2.3.1 §11.6.2.3 and table 11-58; osmocom/pysim pySim/global_platform/__init__.py load
+///
+/// Block 00 starts with the DAP blocks, if any, and the header of C4 (or D4 for a ciphered load file, not modelled); its value runs on through the next blocks. A block 00 that does not decode so (DAP blocks longer than one command) is recognised as gp.load_block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GpLoadFirstBlock<'a> {
+    pub last_block: u8,
+    pub dap_blocks: crate::list::List<'a, GpLoadFirstBlockDapBlocks<'a>>,
+    /// the load file data block's length, and the part of it in this command
+    pub load_file: crate::framing::PartialTlv<'a>,
+    /// The command case it was (or is to be) sent in.
+    pub case: Case,
+    /// Ne, where the case has an Le field.
+    pub ne: Option<u32>,
+}
+
+/// An element of `dap_blocks` in GpLoadFirstBlock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GpLoadFirstBlockDapBlocks<'a> {
+    pub security_domain_aid: super::applications::Aid<'a>,
+    pub signature: &'a [u8],
+}
+
+impl<'a> GpLoadFirstBlockDapBlocks<'a> {
+    /// Reads one element.
+    pub fn read(r0: &mut crate::reader::Reader<'a>, input: &'a [u8]) -> crate::error::Result<Self> {
+        let _ = input;
+        let f_dap_blocks_tlv = r0.tlv(0xE2, super::rules::GP_LOAD_FIRST_BLOCK__DAP_BLOCKS)?;
+        crate::framing::minimal_ber(&f_dap_blocks_tlv, super::rules::GP_LOAD_FIRST_BLOCK__DAP_BLOCKS)?;
+        let f_dap_blocks_span = f_dap_blocks_tlv.value_span();
+        let mut r1 = crate::reader::Reader::within(input, f_dap_blocks_span);
+        let f_security_domain_aid_tlv = r1.tlv(0x4F, super::rules::GP_LOAD_FIRST_BLOCK__SECURITY_DOMAIN_AID)?;
+        crate::framing::minimal_ber(
+            &f_security_domain_aid_tlv,
+            super::rules::GP_LOAD_FIRST_BLOCK__SECURITY_DOMAIN_AID,
+        )?;
+        let f_security_domain_aid_span = f_security_domain_aid_tlv.value_span();
+        let f_security_domain_aid = super::applications::Aid(crate::field::bytes(
+            f_security_domain_aid_span,
+            5,
+            16,
+            super::rules::GP_LOAD_FIRST_BLOCK__SECURITY_DOMAIN_AID,
+        )?);
+        let f_signature_tlv = r1.tlv(0xC3, super::rules::GP_LOAD_FIRST_BLOCK__SIGNATURE)?;
+        crate::framing::minimal_ber(&f_signature_tlv, super::rules::GP_LOAD_FIRST_BLOCK__SIGNATURE)?;
+        let f_signature_span = f_signature_tlv.value_span();
+        let f_signature =
+            crate::field::bytes(f_signature_span, 0, usize::MAX, super::rules::GP_LOAD_FIRST_BLOCK__SIGNATURE)?;
+        r1.finish(super::rules::GP_LOAD_FIRST_BLOCK__DAP_BLOCKS)?;
+        Ok(Self { security_domain_aid: f_security_domain_aid, signature: f_signature })
+    }
+
+    /// Length of the value, without the element's header.
+    pub fn value_len(&self) -> usize {
+        crate::tlv::ber::header_len(0x4F, self.security_domain_aid.0.len())
+            + self.security_domain_aid.0.len()
+            + crate::tlv::ber::header_len(0xC3, self.signature.len())
+            + self.signature.len()
+    }
+
+    pub fn encoded_len(&self) -> usize {
+        crate::tlv::ber::header_len(0xE2, self.value_len()) + self.value_len()
+    }
+
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        crate::tlv::ber::write_header(out, 0xE2, self.value_len());
+        crate::tlv::ber::write_header(out, 0x4F, self.security_domain_aid.0.len());
+        out.extend_from_slice(self.security_domain_aid.0);
+        crate::tlv::ber::write_header(out, 0xC3, self.signature.len());
+        out.extend_from_slice(self.signature);
+    }
+}
+
+impl<'a> crate::describe::DescribeField for GpLoadFirstBlockDapBlocks<'a> {
+    fn describe_field(&self, name: &str, v: &mut dyn crate::describe::Visitor) {
+        v.enter(name);
+        crate::describe::DescribeField::describe_field(&self.security_domain_aid, "security_domain_aid", v);
+        crate::describe::DescribeField::describe_field(&self.signature, "signature", v);
+        v.leave();
+    }
+}
+
+impl<'a> arbitrary::Arbitrary<'a> for GpLoadFirstBlockDapBlocks<'a> {
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+        let f_security_domain_aid = super::applications::Aid::arb(u, 5, 16)?;
+        let f_signature = crate::field::arb_bytes(u, 0, 512)?;
+        Ok(Self { security_domain_aid: f_security_domain_aid, signature: f_signature })
+    }
+}
+
+impl<'a> crate::list::Element<'a> for GpLoadFirstBlockDapBlocks<'a> {
+    type Item = Self;
+
+    fn read(r: &mut crate::reader::Reader<'a>, input: &'a [u8]) -> crate::error::Result<Self> {
+        Self::read(r, input)
+    }
+}
+
+impl<'a> GpLoadFirstBlock<'a> {
+    pub const ID: &'static str = "gp.load_first_block";
+    pub const NAME: &'static str = "LOAD (first block)";
+    pub const CONFIDENCE: &'static str = "normative";
+    /// The cases this command is sent in.
+    pub const CASES: &'static [Case] = &[Case::C3S, Case::C4S];
+
+    /// Whether the header and case are this command's (the data is checked by `from_apdu`).
+    #[inline]
+    pub fn matches(apdu: &CommandApdu<'_>) -> bool {
+        apdu.cla & 0xFF == 0x80
+            && apdu.ins == 0xE8
+            && apdu.p1 & 0x7F == 0x00
+            && apdu.p2 & 0xFF == 0x00
+            && Self::CASES.contains(&apdu.case)
+    }
+
+    /// Decodes the command from a C-APDU that [`Self::matches`] and the bytes it was parsed from.
+    pub fn from_apdu(apdu: &CommandApdu<'a>, input: &'a [u8]) -> Result<Self> {
+        let p_last_block = ((u16::from(apdu.p1) & 0x0080) >> 7) as u8;
+        let mut r0 =
+            crate::reader::Reader::within(input, crate::reader::Span { bytes: apdu.data, offset: apdu.data_offset() });
+        let f_dap_blocks = crate::list::List::<GpLoadFirstBlockDapBlocks>::read(
+            &mut r0,
+            input,
+            (0, 8),
+            crate::list::More::Tag(0xE2),
+            super::rules::GP_LOAD_FIRST_BLOCK__DAP_BLOCKS,
+        )?;
+        let f_load_file =
+            crate::framing::partial_tlv(&mut r0, 0xC4, true, super::rules::GP_LOAD_FIRST_BLOCK__LOAD_FILE)?;
+        r0.finish(super::rules::GP_LOAD_FIRST_BLOCK)?;
+        Ok(Self {
+            last_block: p_last_block,
+            dap_blocks: f_dap_blocks,
+            load_file: f_load_file,
+            case: apdu.case,
+            ne: apdu.ne,
+        })
+    }
+
+    pub fn header(&self) -> [u8; 4] {
+        [0x80, 0xE8, 0x00 | ((u16::from(self.last_block) << 7) & 0x0080) as u8, 0x00]
+    }
+
+    /// Length of the data field.
+    pub fn data_len(&self) -> usize {
+        self.dap_blocks.encoded_len() + self.load_file.encoded_len(0xC4)
+    }
+
+    pub fn encoded_len(&self) -> usize {
+        crate::apdu::command::frame_len(self.case, self.data_len())
+    }
+
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        crate::apdu::command::write_frame(out, self.header(), self.case, self.data_len(), self.ne, |out| {
+            let _ = &out;
+            self.dap_blocks.encode(out);
+            self.load_file.encode(out, 0xC4);
+        });
+    }
+}
+
+impl<'a> crate::describe::Describe for GpLoadFirstBlock<'a> {
+    fn describe(&self, v: &mut dyn crate::describe::Visitor) {
+        v.field("id", crate::describe::Value::Text(Self::ID));
+        v.field("name", crate::describe::Value::Text(Self::NAME));
+        v.field("confidence", crate::describe::Value::Text(Self::CONFIDENCE));
+        v.field("last_block", crate::describe::Value::Uint(u64::from(self.last_block)));
+        crate::describe::DescribeField::describe_field(&self.dap_blocks, "dap_blocks", v);
+        crate::describe::DescribeField::describe_field(&self.load_file, "load_file", v);
+        v.field("case", crate::describe::Value::Text(self.case.name()));
+        v.field("ne", self.ne.map_or(crate::describe::Value::Null, |n| crate::describe::Value::Uint(u64::from(n))));
+    }
+}
+
+impl<'a> arbitrary::Arbitrary<'a> for GpLoadFirstBlock<'a> {
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+        let p_last_block = u.int_in_range(0..=1)?;
+        let f_dap_blocks = crate::list::List::<GpLoadFirstBlockDapBlocks>::arb(
+            u,
+            (0, 8),
+            crate::list::More::Tag(0xE2),
+            super::rules::GP_LOAD_FIRST_BLOCK__DAP_BLOCKS,
+        )?;
+        let f_load_file = crate::framing::PartialTlv::arb(u, 0, 512)?;
+        #[allow(unused_mut)]
+        let mut v = Self {
+            last_block: p_last_block,
+            dap_blocks: f_dap_blocks,
+            load_file: f_load_file,
+            case: Case::C3S,
+            ne: None,
+        };
+        let (case, ne) = crate::apdu::command::arb_case_ne(u, Self::CASES, v.data_len())?;
+        v.case = case;
+        v.ne = ne;
+        Ok(v)
+    }
+}
+
+/// LOAD (following block) (`gp.load_block`, normative).
+///
+/// Source: GlobalPlatform Card Specification v2.3.1 §11.6.2; osmocom/pysim pySim/global_platform/__init__.py load
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GpLoadBlock<'a> {
+    pub last_block: u8,
+    pub block_number: u8,
+    pub block: &'a [u8],
+    /// The command case it was (or is to be) sent in.
+    pub case: Case,
+    /// Ne, where the case has an Le field.
+    pub ne: Option<u32>,
+}
+
+impl<'a> GpLoadBlock<'a> {
+    pub const ID: &'static str = "gp.load_block";
+    pub const NAME: &'static str = "LOAD (following block)";
+    pub const CONFIDENCE: &'static str = "normative";
+    /// The cases this command is sent in.
+    pub const CASES: &'static [Case] = &[Case::C3S, Case::C4S];
+
+    /// Whether the header and case are this command's (the data is checked by `from_apdu`).
+    #[inline]
+    pub fn matches(apdu: &CommandApdu<'_>) -> bool {
+        apdu.cla & 0xFF == 0x80
+            && apdu.ins == 0xE8
+            && apdu.p1 & 0x7F == 0x00
+            && apdu.p2 & 0x00 == 0x00
+            && Self::CASES.contains(&apdu.case)
+    }
+
+    /// Decodes the command from a C-APDU that [`Self::matches`] and the bytes it was parsed from.
+    pub fn from_apdu(apdu: &CommandApdu<'a>, input: &'a [u8]) -> Result<Self> {
+        let p_last_block = ((u16::from(apdu.p1) & 0x0080) >> 7) as u8;
+        let p_block_number = ((u16::from(apdu.p2) & 0x00FF) >> 0) as u8;
+        let mut r0 =
+            crate::reader::Reader::within(input, crate::reader::Span { bytes: apdu.data, offset: apdu.data_offset() });
+        let f_block_span = r0.rest(1, 255, super::rules::GP_LOAD_BLOCK__BLOCK)?;
+        let f_block = crate::field::bytes(f_block_span, 1, 255, super::rules::GP_LOAD_BLOCK__BLOCK)?;
+        r0.finish(super::rules::GP_LOAD_BLOCK)?;
+        Ok(Self {
+            last_block: p_last_block,
+            block_number: p_block_number,
+            block: f_block,
+            case: apdu.case,
+            ne: apdu.ne,
+        })
+    }
+
+    pub fn header(&self) -> [u8; 4] {
+        [
+            0x80,
+            0xE8,
+            0x00 | ((u16::from(self.last_block) << 7) & 0x0080) as u8,
+            0x00 | ((u16::from(self.block_number) << 0) & 0x00FF) as u8,
+        ]
+    }
+
+    /// Length of the data field.
+    pub fn data_len(&self) -> usize {
+        self.block.len()
+    }
+
+    pub fn encoded_len(&self) -> usize {
+        crate::apdu::command::frame_len(self.case, self.data_len())
+    }
+
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        crate::apdu::command::write_frame(out, self.header(), self.case, self.data_len(), self.ne, |out| {
+            let _ = &out;
+            out.extend_from_slice(self.block);
+        });
+    }
+}
+
+impl<'a> crate::describe::Describe for GpLoadBlock<'a> {
+    fn describe(&self, v: &mut dyn crate::describe::Visitor) {
+        v.field("id", crate::describe::Value::Text(Self::ID));
+        v.field("name", crate::describe::Value::Text(Self::NAME));
+        v.field("confidence", crate::describe::Value::Text(Self::CONFIDENCE));
+        v.field("last_block", crate::describe::Value::Uint(u64::from(self.last_block)));
+        v.field("block_number", crate::describe::Value::Uint(u64::from(self.block_number)));
+        crate::describe::DescribeField::describe_field(&self.block, "block", v);
+        v.field("case", crate::describe::Value::Text(self.case.name()));
+        v.field("ne", self.ne.map_or(crate::describe::Value::Null, |n| crate::describe::Value::Uint(u64::from(n))));
+    }
+}
+
+impl<'a> arbitrary::Arbitrary<'a> for GpLoadBlock<'a> {
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+        let p_last_block = u.int_in_range(0..=1)?;
+        let p_block_number = u.int_in_range(0..=255)?;
+        let f_block = crate::field::arb_bytes(u, 1, 255)?;
+        #[allow(unused_mut)]
+        let mut v =
+            Self { last_block: p_last_block, block_number: p_block_number, block: f_block, case: Case::C3S, ne: None };
+        let (case, ne) = crate::apdu::command::arb_case_ne(u, Self::CASES, v.data_len())?;
+        v.case = case;
+        v.ne = ne;
+        Ok(v)
+    }
+}
+
+/// PUT KEY (`gp.put_key`, normative).
+///
+/// Source: GlobalPlatform Card Specification v2.3.1 §11.8.2.3 and table 11-68; osmocom/pysim pySim/global_platform/__init__.py KeyDataBasic and build_put_key_data
+///
+/// The basic key data format. A key length of 80 as one byte (128, accepted by pySim for old cards) is malformed here: BER makes 80 the indefinite form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GpPutKey<'a> {
+    /// 0: a new key set
+    pub old_key_version: u8,
+    pub multiple_keys: u8,
+    /// the first key's identifier; the others follow in order
+    pub key_id: u8,
+    pub new_key_version: u8,
+    pub keys: crate::list::List<'a, GpPutKeyKeys<'a>>,
+    /// The command case it was (or is to be) sent in.
+    pub case: Case,
+    /// Ne, where the case has an Le field.
+    pub ne: Option<u32>,
+}
+
+/// An element of `keys` in GpPutKey.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GpPutKeyKeys<'a> {
+    pub key_type: super::types::GpKeyType,
+    /// the key component, usually encrypted with the DEK (AES: with its clear length first, as GlobalPlatformPro writes it)
+    pub key: &'a [u8],
+    pub check_value: &'a [u8],
+}
+
+impl<'a> GpPutKeyKeys<'a> {
+    /// Reads one element.
+    pub fn read(r0: &mut crate::reader::Reader<'a>, input: &'a [u8]) -> crate::error::Result<Self> {
+        let _ = input;
+        let f_key_type_span = r0.take(1, super::rules::GP_PUT_KEY__KEY_TYPE)?;
+        crate::field::check_len(f_key_type_span, 1, 1, super::rules::GP_PUT_KEY__KEY_TYPE)?;
+        let f_key_type =
+            super::types::GpKeyType::from(
+                crate::field::uint(f_key_type_span, 1, super::rules::GP_PUT_KEY__KEY_TYPE)? as u8
+            );
+        let f_key_span = crate::framing::lv(r0, crate::framing::LengthField::Ber, true, super::rules::GP_PUT_KEY__KEY)?;
+        let f_key = crate::field::bytes(f_key_span, 1, 255, super::rules::GP_PUT_KEY__KEY)?;
+        let f_check_value_span =
+            crate::framing::lv(r0, crate::framing::LengthField::Byte, true, super::rules::GP_PUT_KEY__CHECK_VALUE)?;
+        let f_check_value = crate::field::bytes(f_check_value_span, 0, 32, super::rules::GP_PUT_KEY__CHECK_VALUE)?;
+        Ok(Self { key_type: f_key_type, key: f_key, check_value: f_check_value })
+    }
+
+    /// Length of the value, without the element's header.
+    pub fn value_len(&self) -> usize {
+        1 + crate::framing::LengthField::Ber.len_of(self.key.len())
+            + self.key.len()
+            + crate::framing::LengthField::Byte.len_of(self.check_value.len())
+            + self.check_value.len()
+    }
+
+    pub fn encoded_len(&self) -> usize {
+        0 + self.value_len()
+    }
+
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        out.push(u8::from(self.key_type));
+        crate::framing::LengthField::Ber.write(out, self.key.len());
+        out.extend_from_slice(self.key);
+        crate::framing::LengthField::Byte.write(out, self.check_value.len());
+        out.extend_from_slice(self.check_value);
+    }
+}
+
+impl<'a> crate::describe::DescribeField for GpPutKeyKeys<'a> {
+    fn describe_field(&self, name: &str, v: &mut dyn crate::describe::Visitor) {
+        v.enter(name);
+        crate::describe::DescribeField::describe_field(&self.key_type, "key_type", v);
+        crate::describe::DescribeField::describe_field(&self.key, "key", v);
+        crate::describe::DescribeField::describe_field(&self.check_value, "check_value", v);
+        v.leave();
+    }
+}
+
+impl<'a> arbitrary::Arbitrary<'a> for GpPutKeyKeys<'a> {
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+        let f_key_type = super::types::GpKeyType::from(u.arbitrary::<u8>()?);
+        let f_key = crate::field::arb_bytes(u, 1, 255)?;
+        let f_check_value = crate::field::arb_bytes(u, 0, 32)?;
+        Ok(Self { key_type: f_key_type, key: f_key, check_value: f_check_value })
+    }
+}
+
+impl<'a> crate::list::Element<'a> for GpPutKeyKeys<'a> {
+    type Item = Self;
+
+    fn read(r: &mut crate::reader::Reader<'a>, input: &'a [u8]) -> crate::error::Result<Self> {
+        Self::read(r, input)
+    }
+}
+
+impl<'a> GpPutKey<'a> {
+    pub const ID: &'static str = "gp.put_key";
+    pub const NAME: &'static str = "PUT KEY";
+    pub const CONFIDENCE: &'static str = "normative";
+    /// The cases this command is sent in.
+    pub const CASES: &'static [Case] = &[Case::C3S, Case::C4S];
+
+    /// Whether the header and case are this command's (the data is checked by `from_apdu`).
+    #[inline]
+    pub fn matches(apdu: &CommandApdu<'_>) -> bool {
+        apdu.cla & 0xFF == 0x80
+            && apdu.ins == 0xD8
+            && apdu.p1 & 0x80 == 0x00
+            && apdu.p2 & 0x00 == 0x00
+            && Self::CASES.contains(&apdu.case)
+    }
+
+    /// Decodes the command from a C-APDU that [`Self::matches`] and the bytes it was parsed from.
+    pub fn from_apdu(apdu: &CommandApdu<'a>, input: &'a [u8]) -> Result<Self> {
+        let p_old_key_version = ((u16::from(apdu.p1) & 0x007F) >> 0) as u8;
+        let p_multiple_keys = ((u16::from(apdu.p2) & 0x0080) >> 7) as u8;
+        let p_key_id = ((u16::from(apdu.p2) & 0x007F) >> 0) as u8;
+        let mut r0 =
+            crate::reader::Reader::within(input, crate::reader::Span { bytes: apdu.data, offset: apdu.data_offset() });
+        let f_new_key_version_span = r0.take(1, super::rules::GP_PUT_KEY__NEW_KEY_VERSION)?;
+        let f_new_key_version =
+            crate::field::uint(f_new_key_version_span, 1, super::rules::GP_PUT_KEY__NEW_KEY_VERSION)? as u8;
+        let f_keys = crate::list::List::<GpPutKeyKeys>::read(
+            &mut r0,
+            input,
+            (1, 16),
+            crate::list::More::ToEnd,
+            super::rules::GP_PUT_KEY__KEYS,
+        )?;
+        r0.finish(super::rules::GP_PUT_KEY)?;
+        Ok(Self {
+            old_key_version: p_old_key_version,
+            multiple_keys: p_multiple_keys,
+            key_id: p_key_id,
+            new_key_version: f_new_key_version,
+            keys: f_keys,
+            case: apdu.case,
+            ne: apdu.ne,
+        })
+    }
+
+    pub fn header(&self) -> [u8; 4] {
+        [
+            0x80,
+            0xD8,
+            0x00 | ((u16::from(self.old_key_version) << 0) & 0x007F) as u8,
+            0x00 | ((u16::from(self.multiple_keys) << 7) & 0x0080) as u8
+                | ((u16::from(self.key_id) << 0) & 0x007F) as u8,
+        ]
+    }
+
+    /// Length of the data field.
+    pub fn data_len(&self) -> usize {
+        1 + self.keys.encoded_len()
+    }
+
+    pub fn encoded_len(&self) -> usize {
+        crate::apdu::command::frame_len(self.case, self.data_len())
+    }
+
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        crate::apdu::command::write_frame(out, self.header(), self.case, self.data_len(), self.ne, |out| {
+            let _ = &out;
+            crate::field::write_uint(out, u32::from(self.new_key_version), 1);
+            self.keys.encode(out);
+        });
+    }
+}
+
+impl<'a> crate::describe::Describe for GpPutKey<'a> {
+    fn describe(&self, v: &mut dyn crate::describe::Visitor) {
+        v.field("id", crate::describe::Value::Text(Self::ID));
+        v.field("name", crate::describe::Value::Text(Self::NAME));
+        v.field("confidence", crate::describe::Value::Text(Self::CONFIDENCE));
+        v.field("old_key_version", crate::describe::Value::Uint(u64::from(self.old_key_version)));
+        v.field("multiple_keys", crate::describe::Value::Uint(u64::from(self.multiple_keys)));
+        v.field("key_id", crate::describe::Value::Uint(u64::from(self.key_id)));
+        crate::describe::DescribeField::describe_field(&self.new_key_version, "new_key_version", v);
+        crate::describe::DescribeField::describe_field(&self.keys, "keys", v);
+        v.field("case", crate::describe::Value::Text(self.case.name()));
+        v.field("ne", self.ne.map_or(crate::describe::Value::Null, |n| crate::describe::Value::Uint(u64::from(n))));
+    }
+}
+
+impl<'a> arbitrary::Arbitrary<'a> for GpPutKey<'a> {
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+        let p_old_key_version = u.int_in_range(0..=127)?;
+        let p_multiple_keys = u.int_in_range(0..=1)?;
+        let p_key_id = u.int_in_range(0..=127)?;
+        let f_new_key_version = u.arbitrary()?;
+        let f_keys = crate::list::List::<GpPutKeyKeys>::arb(
+            u,
+            (1, 16),
+            crate::list::More::ToEnd,
+            super::rules::GP_PUT_KEY__KEYS,
+        )?;
+        #[allow(unused_mut)]
+        let mut v = Self {
+            old_key_version: p_old_key_version,
+            multiple_keys: p_multiple_keys,
+            key_id: p_key_id,
+            new_key_version: f_new_key_version,
+            keys: f_keys,
+            case: Case::C3S,
+            ne: None,
+        };
+        let (case, ne) = crate::apdu::command::arb_case_ne(u, Self::CASES, v.data_len())?;
+        v.case = case;
+        v.ne = ne;
+        Ok(v)
+    }
+}
+
+/// SET STATUS (card) (`gp.set_status_card`, normative).
+///
+/// Source: GlobalPlatform Card Specification v2.3.1 §11.10; martinpaljak/GlobalPlatformPro (setCardStatus)
+///
+/// pySim sends an empty AID as Lc 00, which ISO 7816-4 reads as Le (case 2S): not this command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GpSetStatusCard<'a> {
+    /// gp.card_life_cycle
+    pub state: u8,
+    /// the ISD's AID, or nothing
+    pub aid: super::applications::Aid<'a>,
+    /// The command case it was (or is to be) sent in.
+    pub case: Case,
+}
+
+impl<'a> GpSetStatusCard<'a> {
+    pub const ID: &'static str = "gp.set_status_card";
+    pub const NAME: &'static str = "SET STATUS (card)";
+    pub const CONFIDENCE: &'static str = "normative";
+    /// The cases this command is sent in.
+    pub const CASES: &'static [Case] = &[Case::C1, Case::C3S];
+
+    /// Whether the header and case are this command's (the data is checked by `from_apdu`).
+    #[inline]
+    pub fn matches(apdu: &CommandApdu<'_>) -> bool {
+        apdu.cla & 0xFF == 0x80
+            && apdu.ins == 0xF0
+            && apdu.p1 & 0xFF == 0x80
+            && apdu.p2 & 0x00 == 0x00
+            && Self::CASES.contains(&apdu.case)
+    }
+
+    /// Decodes the command from a C-APDU that [`Self::matches`] and the bytes it was parsed from.
+    pub fn from_apdu(apdu: &CommandApdu<'a>, input: &'a [u8]) -> Result<Self> {
+        let p_state = ((u16::from(apdu.p2) & 0x00FF) >> 0) as u8;
+        let mut r0 =
+            crate::reader::Reader::within(input, crate::reader::Span { bytes: apdu.data, offset: apdu.data_offset() });
+        let f_aid_span = r0.rest(0, 16, super::rules::GP_SET_STATUS_CARD__AID)?;
+        let f_aid =
+            super::applications::Aid(crate::field::bytes(f_aid_span, 0, 16, super::rules::GP_SET_STATUS_CARD__AID)?);
+        r0.finish(super::rules::GP_SET_STATUS_CARD)?;
+        Ok(Self { state: p_state, aid: f_aid, case: apdu.case })
+    }
+
+    pub fn header(&self) -> [u8; 4] {
+        [0x80, 0xF0, 0x80, 0x00 | ((u16::from(self.state) << 0) & 0x00FF) as u8]
+    }
+
+    /// Length of the data field.
+    pub fn data_len(&self) -> usize {
+        self.aid.0.len()
+    }
+
+    pub fn encoded_len(&self) -> usize {
+        crate::apdu::command::frame_len(self.case, self.data_len())
+    }
+
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        crate::apdu::command::write_frame(out, self.header(), self.case, self.data_len(), None, |out| {
+            let _ = &out;
+            out.extend_from_slice(self.aid.0);
+        });
+    }
+}
+
+impl<'a> crate::describe::Describe for GpSetStatusCard<'a> {
+    fn describe(&self, v: &mut dyn crate::describe::Visitor) {
+        v.field("id", crate::describe::Value::Text(Self::ID));
+        v.field("name", crate::describe::Value::Text(Self::NAME));
+        v.field("confidence", crate::describe::Value::Text(Self::CONFIDENCE));
+        v.field("state", crate::describe::Value::Uint(u64::from(self.state)));
+        crate::describe::DescribeField::describe_field(&self.aid, "aid", v);
+        v.field("case", crate::describe::Value::Text(self.case.name()));
+    }
+}
+
+impl<'a> arbitrary::Arbitrary<'a> for GpSetStatusCard<'a> {
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+        let p_state = u.int_in_range(0..=255)?;
+        let f_aid = super::applications::Aid::arb(u, 0, 16)?;
+        #[allow(unused_mut)]
+        let mut v = Self { state: p_state, aid: f_aid, case: Case::C1 };
+        let (case, ne) = crate::apdu::command::arb_case_ne(u, Self::CASES, v.data_len())?;
+        v.case = case;
+        let _ = ne;
+        Ok(v)
+    }
+}
+
+/// SET STATUS (application or security domain) (`gp.set_status_application`, normative).
+///
+/// Source: GlobalPlatform Card Specification v2.3.1 §11.10
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GpSetStatusApplication<'a> {
+    /// gp.application_life_cycle
+    pub state: u8,
+    pub aid: super::applications::Aid<'a>,
+}
+
+impl<'a> GpSetStatusApplication<'a> {
+    pub const ID: &'static str = "gp.set_status_application";
+    pub const NAME: &'static str = "SET STATUS (application or security domain)";
+    pub const CONFIDENCE: &'static str = "normative";
+    /// The cases this command is sent in.
+    pub const CASES: &'static [Case] = &[Case::C3S];
+
+    /// Whether the header and case are this command's (the data is checked by `from_apdu`).
+    #[inline]
+    pub fn matches(apdu: &CommandApdu<'_>) -> bool {
+        apdu.cla & 0xFF == 0x80
+            && apdu.ins == 0xF0
+            && apdu.p1 & 0xFF == 0x40
+            && apdu.p2 & 0x00 == 0x00
+            && Self::CASES.contains(&apdu.case)
+    }
+
+    /// Decodes the command from a C-APDU that [`Self::matches`] and the bytes it was parsed from.
+    pub fn from_apdu(apdu: &CommandApdu<'a>, input: &'a [u8]) -> Result<Self> {
+        let p_state = ((u16::from(apdu.p2) & 0x00FF) >> 0) as u8;
+        let mut r0 =
+            crate::reader::Reader::within(input, crate::reader::Span { bytes: apdu.data, offset: apdu.data_offset() });
+        let f_aid_span = r0.rest(5, 16, super::rules::GP_SET_STATUS_APPLICATION__AID)?;
+        let f_aid = super::applications::Aid(crate::field::bytes(
+            f_aid_span,
+            5,
+            16,
+            super::rules::GP_SET_STATUS_APPLICATION__AID,
+        )?);
+        r0.finish(super::rules::GP_SET_STATUS_APPLICATION)?;
+        Ok(Self { state: p_state, aid: f_aid })
+    }
+
+    pub fn header(&self) -> [u8; 4] {
+        [0x80, 0xF0, 0x40, 0x00 | ((u16::from(self.state) << 0) & 0x00FF) as u8]
+    }
+
+    /// Length of the data field.
+    pub fn data_len(&self) -> usize {
+        self.aid.0.len()
+    }
+
+    pub fn encoded_len(&self) -> usize {
+        crate::apdu::command::frame_len(Case::C3S, self.data_len())
+    }
+
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        crate::apdu::command::write_frame(out, self.header(), Case::C3S, self.data_len(), None, |out| {
+            let _ = &out;
+            out.extend_from_slice(self.aid.0);
+        });
+    }
+}
+
+impl<'a> crate::describe::Describe for GpSetStatusApplication<'a> {
+    fn describe(&self, v: &mut dyn crate::describe::Visitor) {
+        v.field("id", crate::describe::Value::Text(Self::ID));
+        v.field("name", crate::describe::Value::Text(Self::NAME));
+        v.field("confidence", crate::describe::Value::Text(Self::CONFIDENCE));
+        v.field("state", crate::describe::Value::Uint(u64::from(self.state)));
+        crate::describe::DescribeField::describe_field(&self.aid, "aid", v);
+    }
+}
+
+impl<'a> arbitrary::Arbitrary<'a> for GpSetStatusApplication<'a> {
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+        let p_state = u.int_in_range(0..=255)?;
+        let f_aid = super::applications::Aid::arb(u, 5, 16)?;
+        #[allow(unused_mut)]
+        let mut v = Self { state: p_state, aid: f_aid };
+        let (case, ne) = crate::apdu::command::arb_case_ne(u, Self::CASES, v.data_len())?;
+        let _ = case;
+        let _ = ne;
+        Ok(v)
+    }
+}
+
+/// SET STATUS (security domain and its applications) (`gp.set_status_domain`, normative).
+///
+/// Source: GlobalPlatform Card Specification v2.3.1 §11.10.2.1 (table: P1 b7 and b6)
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GpSetStatusDomain<'a> {
+    /// 83 locks, 0F unlocks a personalized domain
+    pub state: u8,
+    pub aid: super::applications::Aid<'a>,
+}
+
+impl<'a> GpSetStatusDomain<'a> {
+    pub const ID: &'static str = "gp.set_status_domain";
+    pub const NAME: &'static str = "SET STATUS (security domain and its applications)";
+    pub const CONFIDENCE: &'static str = "normative";
+    /// The cases this command is sent in.
+    pub const CASES: &'static [Case] = &[Case::C3S];
+
+    /// Whether the header and case are this command's (the data is checked by `from_apdu`).
+    #[inline]
+    pub fn matches(apdu: &CommandApdu<'_>) -> bool {
+        apdu.cla & 0xFF == 0x80
+            && apdu.ins == 0xF0
+            && apdu.p1 & 0xFF == 0x60
+            && apdu.p2 & 0x00 == 0x00
+            && Self::CASES.contains(&apdu.case)
+    }
+
+    /// Decodes the command from a C-APDU that [`Self::matches`] and the bytes it was parsed from.
+    pub fn from_apdu(apdu: &CommandApdu<'a>, input: &'a [u8]) -> Result<Self> {
+        let p_state = ((u16::from(apdu.p2) & 0x00FF) >> 0) as u8;
+        let mut r0 =
+            crate::reader::Reader::within(input, crate::reader::Span { bytes: apdu.data, offset: apdu.data_offset() });
+        let f_aid_span = r0.rest(5, 16, super::rules::GP_SET_STATUS_DOMAIN__AID)?;
+        let f_aid =
+            super::applications::Aid(crate::field::bytes(f_aid_span, 5, 16, super::rules::GP_SET_STATUS_DOMAIN__AID)?);
+        r0.finish(super::rules::GP_SET_STATUS_DOMAIN)?;
+        Ok(Self { state: p_state, aid: f_aid })
+    }
+
+    pub fn header(&self) -> [u8; 4] {
+        [0x80, 0xF0, 0x60, 0x00 | ((u16::from(self.state) << 0) & 0x00FF) as u8]
+    }
+
+    /// Length of the data field.
+    pub fn data_len(&self) -> usize {
+        self.aid.0.len()
+    }
+
+    pub fn encoded_len(&self) -> usize {
+        crate::apdu::command::frame_len(Case::C3S, self.data_len())
+    }
+
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        crate::apdu::command::write_frame(out, self.header(), Case::C3S, self.data_len(), None, |out| {
+            let _ = &out;
+            out.extend_from_slice(self.aid.0);
+        });
+    }
+}
+
+impl<'a> crate::describe::Describe for GpSetStatusDomain<'a> {
+    fn describe(&self, v: &mut dyn crate::describe::Visitor) {
+        v.field("id", crate::describe::Value::Text(Self::ID));
+        v.field("name", crate::describe::Value::Text(Self::NAME));
+        v.field("confidence", crate::describe::Value::Text(Self::CONFIDENCE));
+        v.field("state", crate::describe::Value::Uint(u64::from(self.state)));
+        crate::describe::DescribeField::describe_field(&self.aid, "aid", v);
+    }
+}
+
+impl<'a> arbitrary::Arbitrary<'a> for GpSetStatusDomain<'a> {
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+        let p_state = u.int_in_range(0..=255)?;
+        let f_aid = super::applications::Aid::arb(u, 5, 16)?;
+        #[allow(unused_mut)]
+        let mut v = Self { state: p_state, aid: f_aid };
+        let (case, ne) = crate::apdu::command::arb_case_ne(u, Self::CASES, v.data_len())?;
+        let _ = case;
+        let _ = ne;
+        Ok(v)
+    }
+}
+
+/// STORE DATA (key loading DGIs) (`gp.store_data_key_dgis`, single-source).
+///
+/// Source: GlobalPlatform Card Specification v2.3.1 §11.11.4.2 (key loading by DGI); osmocom/pysim pySim/global_platform/__init__.py KeyLoading; hanko REFERENCE §8
+///
+/// RSA keys stored into a security domain: the control reference template of the key, then its parts, the private ones encrypted with the DEK. hanko's REFERENCE §8 lists 84 in the template, pySim 85 (key parameter reference, for ECC); the DGI numbers of the parts come from the REFERENCE alone. Recognised before the generic DGI form, which takes whatever this does not decode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GpStoreDataKeyDgis<'a> {
+    pub last_block: u8,
+    /// 0 none, 1 application dependent, 3 encrypted with the DEK
+    pub encryption: u8,
+    pub reserved: u8,
+    pub response_expected: u8,
+    pub block_number: u8,
+    pub key_usage: Option<&'a [u8]>,
+    pub key_access: Option<super::types::GpKeyAccess>,
+    pub key_type: super::types::GpKeyType,
+    pub key_length: &'a [u8],
+    pub key_id: u8,
+    pub key_version: u8,
+    pub key_parameter_reference: Option<&'a [u8]>,
+    pub modulus: Option<&'a [u8]>,
+    pub public_exponent: Option<&'a [u8]>,
+    pub private_exponent: Option<&'a [u8]>,
+    pub crt_p: Option<&'a [u8]>,
+    pub crt_q: Option<&'a [u8]>,
+    pub crt_dp: Option<&'a [u8]>,
+    pub crt_dq: Option<&'a [u8]>,
+    pub crt_qinv: Option<&'a [u8]>,
+    /// The command case it was (or is to be) sent in.
+    pub case: Case,
+    /// Ne, where the case has an Le field.
+    pub ne: Option<u32>,
+}
+
+impl<'a> GpStoreDataKeyDgis<'a> {
+    pub const ID: &'static str = "gp.store_data_key_dgis";
+    pub const NAME: &'static str = "STORE DATA (key loading DGIs)";
+    pub const CONFIDENCE: &'static str = "single-source";
+    /// The cases this command is sent in.
+    pub const CASES: &'static [Case] = &[Case::C3S, Case::C4S];
+
+    /// Whether the header and case are this command's (the data is checked by `from_apdu`).
+    #[inline]
+    pub fn matches(apdu: &CommandApdu<'_>) -> bool {
+        apdu.cla & 0xFF == 0x80
+            && apdu.ins == 0xE2
+            && apdu.p1 & 0x18 == 0x08
+            && apdu.p2 & 0x00 == 0x00
+            && Self::CASES.contains(&apdu.case)
+    }
+
+    /// Decodes the command from a C-APDU that [`Self::matches`] and the bytes it was parsed from.
+    pub fn from_apdu(apdu: &CommandApdu<'a>, input: &'a [u8]) -> Result<Self> {
+        let p_last_block = ((u16::from(apdu.p1) & 0x0080) >> 7) as u8;
+        let p_encryption = ((u16::from(apdu.p1) & 0x0060) >> 5) as u8;
+        let p_reserved = ((u16::from(apdu.p1) & 0x0006) >> 1) as u8;
+        let p_response_expected = ((u16::from(apdu.p1) & 0x0001) >> 0) as u8;
+        let p_block_number = ((u16::from(apdu.p2) & 0x00FF) >> 0) as u8;
+        let mut r0 =
+            crate::reader::Reader::within(input, crate::reader::Span { bytes: apdu.data, offset: apdu.data_offset() });
+        let f_key_control_span =
+            crate::framing::dgi(&mut r0, 0x00B9, true, super::rules::GP_STORE_DATA_KEY_DGIS__KEY_CONTROL)?;
+        let mut r1 = crate::reader::Reader::within(input, f_key_control_span);
+        let f_crt_tlv = r1.tlv(0xB9, super::rules::GP_STORE_DATA_KEY_DGIS__CRT)?;
+        crate::framing::minimal_ber(&f_crt_tlv, super::rules::GP_STORE_DATA_KEY_DGIS__CRT)?;
+        let f_crt_span = f_crt_tlv.value_span();
+        let mut r2 = crate::reader::Reader::within(input, f_crt_span);
+        let f_key_usage = if r2.peek_tag() == Some(0x95) {
+            let f_key_usage_tlv = r2.tlv(0x95, super::rules::GP_STORE_DATA_KEY_DGIS__KEY_USAGE)?;
+            crate::framing::minimal_ber(&f_key_usage_tlv, super::rules::GP_STORE_DATA_KEY_DGIS__KEY_USAGE)?;
+            let f_key_usage_span = f_key_usage_tlv.value_span();
+            Some(crate::field::bytes(f_key_usage_span, 1, 2, super::rules::GP_STORE_DATA_KEY_DGIS__KEY_USAGE)?)
+        } else {
+            None
+        };
+        let f_key_access = if r2.peek_tag() == Some(0x96) {
+            let f_key_access_tlv = r2.tlv(0x96, super::rules::GP_STORE_DATA_KEY_DGIS__KEY_ACCESS)?;
+            crate::framing::minimal_ber(&f_key_access_tlv, super::rules::GP_STORE_DATA_KEY_DGIS__KEY_ACCESS)?;
+            let f_key_access_span = f_key_access_tlv.value_span();
+            crate::field::check_len(f_key_access_span, 1, 1, super::rules::GP_STORE_DATA_KEY_DGIS__KEY_ACCESS)?;
+            Some(super::types::GpKeyAccess::from(crate::field::uint(
+                f_key_access_span,
+                1,
+                super::rules::GP_STORE_DATA_KEY_DGIS__KEY_ACCESS,
+            )? as u8))
+        } else {
+            None
+        };
+        let f_key_type_tlv = r2.tlv(0x80, super::rules::GP_STORE_DATA_KEY_DGIS__KEY_TYPE)?;
+        crate::framing::minimal_ber(&f_key_type_tlv, super::rules::GP_STORE_DATA_KEY_DGIS__KEY_TYPE)?;
+        let f_key_type_span = f_key_type_tlv.value_span();
+        crate::field::check_len(f_key_type_span, 1, 1, super::rules::GP_STORE_DATA_KEY_DGIS__KEY_TYPE)?;
+        let f_key_type = super::types::GpKeyType::from(crate::field::uint(
+            f_key_type_span,
+            1,
+            super::rules::GP_STORE_DATA_KEY_DGIS__KEY_TYPE,
+        )? as u8);
+        let f_key_length_tlv = r2.tlv(0x81, super::rules::GP_STORE_DATA_KEY_DGIS__KEY_LENGTH)?;
+        crate::framing::minimal_ber(&f_key_length_tlv, super::rules::GP_STORE_DATA_KEY_DGIS__KEY_LENGTH)?;
+        let f_key_length_span = f_key_length_tlv.value_span();
+        let f_key_length =
+            crate::field::bytes(f_key_length_span, 1, 2, super::rules::GP_STORE_DATA_KEY_DGIS__KEY_LENGTH)?;
+        let f_key_id_tlv = r2.tlv(0x82, super::rules::GP_STORE_DATA_KEY_DGIS__KEY_ID)?;
+        crate::framing::minimal_ber(&f_key_id_tlv, super::rules::GP_STORE_DATA_KEY_DGIS__KEY_ID)?;
+        let f_key_id_span = f_key_id_tlv.value_span();
+        let f_key_id = crate::field::uint(f_key_id_span, 1, super::rules::GP_STORE_DATA_KEY_DGIS__KEY_ID)? as u8;
+        let f_key_version_tlv = r2.tlv(0x83, super::rules::GP_STORE_DATA_KEY_DGIS__KEY_VERSION)?;
+        crate::framing::minimal_ber(&f_key_version_tlv, super::rules::GP_STORE_DATA_KEY_DGIS__KEY_VERSION)?;
+        let f_key_version_span = f_key_version_tlv.value_span();
+        let f_key_version =
+            crate::field::uint(f_key_version_span, 1, super::rules::GP_STORE_DATA_KEY_DGIS__KEY_VERSION)? as u8;
+        let f_key_parameter_reference = if r2.peek_tag() == Some(0x85) {
+            let f_key_parameter_reference_tlv =
+                r2.tlv(0x85, super::rules::GP_STORE_DATA_KEY_DGIS__KEY_PARAMETER_REFERENCE)?;
+            crate::framing::minimal_ber(
+                &f_key_parameter_reference_tlv,
+                super::rules::GP_STORE_DATA_KEY_DGIS__KEY_PARAMETER_REFERENCE,
+            )?;
+            let f_key_parameter_reference_span = f_key_parameter_reference_tlv.value_span();
+            Some(crate::field::bytes(
+                f_key_parameter_reference_span,
+                1,
+                1,
+                super::rules::GP_STORE_DATA_KEY_DGIS__KEY_PARAMETER_REFERENCE,
+            )?)
+        } else {
+            None
+        };
+        r2.finish(super::rules::GP_STORE_DATA_KEY_DGIS__CRT)?;
+        r1.finish(super::rules::GP_STORE_DATA_KEY_DGIS__KEY_CONTROL)?;
+        let f_modulus = if crate::framing::peek_dgi(&r0) == Some(0x0010) {
+            let f_modulus_span =
+                crate::framing::dgi(&mut r0, 0x0010, true, super::rules::GP_STORE_DATA_KEY_DGIS__MODULUS)?;
+            Some(crate::field::bytes(f_modulus_span, 0, usize::MAX, super::rules::GP_STORE_DATA_KEY_DGIS__MODULUS)?)
+        } else {
+            None
+        };
+        let f_public_exponent = if crate::framing::peek_dgi(&r0) == Some(0x0011) {
+            let f_public_exponent_span =
+                crate::framing::dgi(&mut r0, 0x0011, true, super::rules::GP_STORE_DATA_KEY_DGIS__PUBLIC_EXPONENT)?;
+            Some(crate::field::bytes(
+                f_public_exponent_span,
+                0,
+                usize::MAX,
+                super::rules::GP_STORE_DATA_KEY_DGIS__PUBLIC_EXPONENT,
+            )?)
+        } else {
+            None
+        };
+        let f_private_exponent = if crate::framing::peek_dgi(&r0) == Some(0x8112) {
+            let f_private_exponent_span =
+                crate::framing::dgi(&mut r0, 0x8112, true, super::rules::GP_STORE_DATA_KEY_DGIS__PRIVATE_EXPONENT)?;
+            Some(crate::field::bytes(
+                f_private_exponent_span,
+                0,
+                usize::MAX,
+                super::rules::GP_STORE_DATA_KEY_DGIS__PRIVATE_EXPONENT,
+            )?)
+        } else {
+            None
+        };
+        let f_crt_p = if crate::framing::peek_dgi(&r0) == Some(0x8121) {
+            let f_crt_p_span = crate::framing::dgi(&mut r0, 0x8121, true, super::rules::GP_STORE_DATA_KEY_DGIS__CRT_P)?;
+            Some(crate::field::bytes(f_crt_p_span, 0, usize::MAX, super::rules::GP_STORE_DATA_KEY_DGIS__CRT_P)?)
+        } else {
+            None
+        };
+        let f_crt_q = if crate::framing::peek_dgi(&r0) == Some(0x8122) {
+            let f_crt_q_span = crate::framing::dgi(&mut r0, 0x8122, true, super::rules::GP_STORE_DATA_KEY_DGIS__CRT_Q)?;
+            Some(crate::field::bytes(f_crt_q_span, 0, usize::MAX, super::rules::GP_STORE_DATA_KEY_DGIS__CRT_Q)?)
+        } else {
+            None
+        };
+        let f_crt_dp = if crate::framing::peek_dgi(&r0) == Some(0x8123) {
+            let f_crt_dp_span =
+                crate::framing::dgi(&mut r0, 0x8123, true, super::rules::GP_STORE_DATA_KEY_DGIS__CRT_DP)?;
+            Some(crate::field::bytes(f_crt_dp_span, 0, usize::MAX, super::rules::GP_STORE_DATA_KEY_DGIS__CRT_DP)?)
+        } else {
+            None
+        };
+        let f_crt_dq = if crate::framing::peek_dgi(&r0) == Some(0x8124) {
+            let f_crt_dq_span =
+                crate::framing::dgi(&mut r0, 0x8124, true, super::rules::GP_STORE_DATA_KEY_DGIS__CRT_DQ)?;
+            Some(crate::field::bytes(f_crt_dq_span, 0, usize::MAX, super::rules::GP_STORE_DATA_KEY_DGIS__CRT_DQ)?)
+        } else {
+            None
+        };
+        let f_crt_qinv = if crate::framing::peek_dgi(&r0) == Some(0x8125) {
+            let f_crt_qinv_span =
+                crate::framing::dgi(&mut r0, 0x8125, true, super::rules::GP_STORE_DATA_KEY_DGIS__CRT_QINV)?;
+            Some(crate::field::bytes(f_crt_qinv_span, 0, usize::MAX, super::rules::GP_STORE_DATA_KEY_DGIS__CRT_QINV)?)
+        } else {
+            None
+        };
+        r0.finish(super::rules::GP_STORE_DATA_KEY_DGIS)?;
+        Ok(Self {
+            last_block: p_last_block,
+            encryption: p_encryption,
+            reserved: p_reserved,
+            response_expected: p_response_expected,
+            block_number: p_block_number,
+            key_usage: f_key_usage,
+            key_access: f_key_access,
+            key_type: f_key_type,
+            key_length: f_key_length,
+            key_id: f_key_id,
+            key_version: f_key_version,
+            key_parameter_reference: f_key_parameter_reference,
+            modulus: f_modulus,
+            public_exponent: f_public_exponent,
+            private_exponent: f_private_exponent,
+            crt_p: f_crt_p,
+            crt_q: f_crt_q,
+            crt_dp: f_crt_dp,
+            crt_dq: f_crt_dq,
+            crt_qinv: f_crt_qinv,
+            case: apdu.case,
+            ne: apdu.ne,
+        })
+    }
+
+    pub fn header(&self) -> [u8; 4] {
+        [
+            0x80,
+            0xE2,
+            0x08 | ((u16::from(self.last_block) << 7) & 0x0080) as u8
+                | ((u16::from(self.encryption) << 5) & 0x0060) as u8
+                | ((u16::from(self.reserved) << 1) & 0x0006) as u8
+                | ((u16::from(self.response_expected) << 0) & 0x0001) as u8,
+            0x00 | ((u16::from(self.block_number) << 0) & 0x00FF) as u8,
+        ]
+    }
+
+    /// Length of the data field.
+    pub fn data_len(&self) -> usize {
+        crate::framing::dgi_header_len(self.f_key_control_len())
+            + self.f_key_control_len()
+            + self.modulus.map_or(0, |v| crate::framing::dgi_header_len(v.len()) + v.len())
+            + self.public_exponent.map_or(0, |v| crate::framing::dgi_header_len(v.len()) + v.len())
+            + self.private_exponent.map_or(0, |v| crate::framing::dgi_header_len(v.len()) + v.len())
+            + self.crt_p.map_or(0, |v| crate::framing::dgi_header_len(v.len()) + v.len())
+            + self.crt_q.map_or(0, |v| crate::framing::dgi_header_len(v.len()) + v.len())
+            + self.crt_dp.map_or(0, |v| crate::framing::dgi_header_len(v.len()) + v.len())
+            + self.crt_dq.map_or(0, |v| crate::framing::dgi_header_len(v.len()) + v.len())
+            + self.crt_qinv.map_or(0, |v| crate::framing::dgi_header_len(v.len()) + v.len())
+    }
+
+    pub fn encoded_len(&self) -> usize {
+        crate::apdu::command::frame_len(self.case, self.data_len())
+    }
+
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        crate::apdu::command::write_frame(out, self.header(), self.case, self.data_len(), self.ne, |out| {
+            let _ = &out;
+            crate::framing::write_dgi_header(out, 0x00B9, self.f_key_control_len());
+            crate::tlv::ber::write_header(out, 0xB9, self.f_crt_len());
+            if let Some(v) = self.key_usage {
+                crate::tlv::ber::write_header(out, 0x95, v.len());
+                out.extend_from_slice(v);
+            }
+            if let Some(v) = self.key_access {
+                crate::tlv::ber::write_header(out, 0x96, 1);
+                out.push(u8::from(v));
+            }
+            crate::tlv::ber::write_header(out, 0x80, 1);
+            out.push(u8::from(self.key_type));
+            crate::tlv::ber::write_header(out, 0x81, self.key_length.len());
+            out.extend_from_slice(self.key_length);
+            crate::tlv::ber::write_header(out, 0x82, 1);
+            crate::field::write_uint(out, u32::from(self.key_id), 1);
+            crate::tlv::ber::write_header(out, 0x83, 1);
+            crate::field::write_uint(out, u32::from(self.key_version), 1);
+            if let Some(v) = self.key_parameter_reference {
+                crate::tlv::ber::write_header(out, 0x85, v.len());
+                out.extend_from_slice(v);
+            }
+            if let Some(v) = self.modulus {
+                crate::framing::write_dgi_header(out, 0x0010, v.len());
+                out.extend_from_slice(v);
+            }
+            if let Some(v) = self.public_exponent {
+                crate::framing::write_dgi_header(out, 0x0011, v.len());
+                out.extend_from_slice(v);
+            }
+            if let Some(v) = self.private_exponent {
+                crate::framing::write_dgi_header(out, 0x8112, v.len());
+                out.extend_from_slice(v);
+            }
+            if let Some(v) = self.crt_p {
+                crate::framing::write_dgi_header(out, 0x8121, v.len());
+                out.extend_from_slice(v);
+            }
+            if let Some(v) = self.crt_q {
+                crate::framing::write_dgi_header(out, 0x8122, v.len());
+                out.extend_from_slice(v);
+            }
+            if let Some(v) = self.crt_dp {
+                crate::framing::write_dgi_header(out, 0x8123, v.len());
+                out.extend_from_slice(v);
+            }
+            if let Some(v) = self.crt_dq {
+                crate::framing::write_dgi_header(out, 0x8124, v.len());
+                out.extend_from_slice(v);
+            }
+            if let Some(v) = self.crt_qinv {
+                crate::framing::write_dgi_header(out, 0x8125, v.len());
+                out.extend_from_slice(v);
+            }
+        });
+    }
+
+    /// Length of the value of `crt`.
+    fn f_crt_len(&self) -> usize {
+        self.key_usage.map_or(0, |v| crate::tlv::ber::header_len(0x95, v.len()) + v.len())
+            + self.key_access.map_or(0, |_| crate::tlv::ber::header_len(0x96, 1) + 1)
+            + crate::tlv::ber::header_len(0x80, 1)
+            + 1
+            + crate::tlv::ber::header_len(0x81, self.key_length.len())
+            + self.key_length.len()
+            + crate::tlv::ber::header_len(0x82, 1)
+            + 1
+            + crate::tlv::ber::header_len(0x83, 1)
+            + 1
+            + self.key_parameter_reference.map_or(0, |v| crate::tlv::ber::header_len(0x85, v.len()) + v.len())
+    }
+
+    /// Length of the value of `key_control`.
+    fn f_key_control_len(&self) -> usize {
+        crate::tlv::ber::header_len(0xB9, self.f_crt_len()) + self.f_crt_len()
+    }
+}
+
+impl<'a> crate::describe::Describe for GpStoreDataKeyDgis<'a> {
+    fn describe(&self, v: &mut dyn crate::describe::Visitor) {
+        v.field("id", crate::describe::Value::Text(Self::ID));
+        v.field("name", crate::describe::Value::Text(Self::NAME));
+        v.field("confidence", crate::describe::Value::Text(Self::CONFIDENCE));
+        v.field("last_block", crate::describe::Value::Uint(u64::from(self.last_block)));
+        v.field("encryption", crate::describe::Value::Uint(u64::from(self.encryption)));
+        v.field("reserved", crate::describe::Value::Uint(u64::from(self.reserved)));
+        v.field("response_expected", crate::describe::Value::Uint(u64::from(self.response_expected)));
+        v.field("block_number", crate::describe::Value::Uint(u64::from(self.block_number)));
+        v.enter("key_control");
+        v.enter("crt");
+        crate::describe::DescribeField::describe_field(&self.key_usage, "key_usage", v);
+        crate::describe::DescribeField::describe_field(&self.key_access, "key_access", v);
+        crate::describe::DescribeField::describe_field(&self.key_type, "key_type", v);
+        crate::describe::DescribeField::describe_field(&self.key_length, "key_length", v);
+        crate::describe::DescribeField::describe_field(&self.key_id, "key_id", v);
+        crate::describe::DescribeField::describe_field(&self.key_version, "key_version", v);
+        crate::describe::DescribeField::describe_field(&self.key_parameter_reference, "key_parameter_reference", v);
+        v.leave();
+        v.leave();
+        crate::describe::DescribeField::describe_field(&self.modulus, "modulus", v);
+        crate::describe::DescribeField::describe_field(&self.public_exponent, "public_exponent", v);
+        crate::describe::DescribeField::describe_field(&self.private_exponent, "private_exponent", v);
+        crate::describe::DescribeField::describe_field(&self.crt_p, "crt_p", v);
+        crate::describe::DescribeField::describe_field(&self.crt_q, "crt_q", v);
+        crate::describe::DescribeField::describe_field(&self.crt_dp, "crt_dp", v);
+        crate::describe::DescribeField::describe_field(&self.crt_dq, "crt_dq", v);
+        crate::describe::DescribeField::describe_field(&self.crt_qinv, "crt_qinv", v);
+        v.field("case", crate::describe::Value::Text(self.case.name()));
+        v.field("ne", self.ne.map_or(crate::describe::Value::Null, |n| crate::describe::Value::Uint(u64::from(n))));
+    }
+}
+
+impl<'a> arbitrary::Arbitrary<'a> for GpStoreDataKeyDgis<'a> {
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+        let p_last_block = u.int_in_range(0..=1)?;
+        let p_encryption = u.int_in_range(0..=3)?;
+        let p_reserved = u.int_in_range(0..=3)?;
+        let p_response_expected = u.int_in_range(0..=1)?;
+        let p_block_number = u.int_in_range(0..=255)?;
+        let f_key_usage = if u.arbitrary()? { Some(crate::field::arb_bytes(u, 1, 2)?) } else { None };
+        let f_key_access =
+            if u.arbitrary()? { Some(super::types::GpKeyAccess::from(u.arbitrary::<u8>()?)) } else { None };
+        let f_key_type = super::types::GpKeyType::from(u.arbitrary::<u8>()?);
+        let f_key_length = crate::field::arb_bytes(u, 1, 2)?;
+        let f_key_id = u.arbitrary()?;
+        let f_key_version = u.arbitrary()?;
+        let f_key_parameter_reference = if u.arbitrary()? { Some(crate::field::arb_bytes(u, 1, 1)?) } else { None };
+        let f_modulus = if u.arbitrary()? { Some(crate::field::arb_bytes(u, 0, 512)?) } else { None };
+        let f_public_exponent = if u.arbitrary()? { Some(crate::field::arb_bytes(u, 0, 512)?) } else { None };
+        let f_private_exponent = if u.arbitrary()? { Some(crate::field::arb_bytes(u, 0, 512)?) } else { None };
+        let f_crt_p = if u.arbitrary()? { Some(crate::field::arb_bytes(u, 0, 512)?) } else { None };
+        let f_crt_q = if u.arbitrary()? { Some(crate::field::arb_bytes(u, 0, 512)?) } else { None };
+        let f_crt_dp = if u.arbitrary()? { Some(crate::field::arb_bytes(u, 0, 512)?) } else { None };
+        let f_crt_dq = if u.arbitrary()? { Some(crate::field::arb_bytes(u, 0, 512)?) } else { None };
+        let f_crt_qinv = if u.arbitrary()? { Some(crate::field::arb_bytes(u, 0, 512)?) } else { None };
+        #[allow(unused_mut)]
+        let mut v = Self {
+            last_block: p_last_block,
+            encryption: p_encryption,
+            reserved: p_reserved,
+            response_expected: p_response_expected,
+            block_number: p_block_number,
+            key_usage: f_key_usage,
+            key_access: f_key_access,
+            key_type: f_key_type,
+            key_length: f_key_length,
+            key_id: f_key_id,
+            key_version: f_key_version,
+            key_parameter_reference: f_key_parameter_reference,
+            modulus: f_modulus,
+            public_exponent: f_public_exponent,
+            private_exponent: f_private_exponent,
+            crt_p: f_crt_p,
+            crt_q: f_crt_q,
+            crt_dp: f_crt_dp,
+            crt_dq: f_crt_dq,
+            crt_qinv: f_crt_qinv,
+            case: Case::C3S,
+            ne: None,
+        };
+        let (case, ne) = crate::apdu::command::arb_case_ne(u, Self::CASES, v.data_len())?;
+        v.case = case;
+        v.ne = ne;
+        Ok(v)
+    }
+}
+
+/// STORE DATA (DGI format) (`gp.store_data_dgi`, normative).
+///
+/// Source: GlobalPlatform Card Specification v2.3.1 §11.11.2.2; EMV Card Personalization Specification v1.1 §4.3; martinpaljak/GlobalPlatformPro library/src/main/java/pro/javacard/gp/emv/DGI.java (length coding)
+///
+/// Whole DGIs only: a DGI split across commands is not modelled (EMV CPS sends whole DGIs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GpStoreDataDgi<'a> {
+    pub last_block: u8,
+    pub encryption: u8,
+    pub reserved: u8,
+    pub response_expected: u8,
+    pub block_number: u8,
+    pub dgis: crate::list::List<'a, GpStoreDataDgiDgis<'a>>,
+    /// The command case it was (or is to be) sent in.
+    pub case: Case,
+    /// Ne, where the case has an Le field.
+    pub ne: Option<u32>,
+}
+
+/// An element of `dgis` in GpStoreDataDgi.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GpStoreDataDgiDgis<'a> {
+    pub dgi: &'a [u8],
+    pub value: &'a [u8],
+}
+
+impl<'a> GpStoreDataDgiDgis<'a> {
+    /// Reads one element.
+    pub fn read(r0: &mut crate::reader::Reader<'a>, input: &'a [u8]) -> crate::error::Result<Self> {
+        let _ = input;
+        let f_dgi_span = r0.take(2, super::rules::GP_STORE_DATA_DGI__DGI)?;
+        let f_dgi = crate::field::bytes(f_dgi_span, 2, 2, super::rules::GP_STORE_DATA_DGI__DGI)?;
+        let f_value_span =
+            crate::framing::lv(r0, crate::framing::LengthField::Dgi, true, super::rules::GP_STORE_DATA_DGI__VALUE)?;
+        let f_value = crate::field::bytes(f_value_span, 0, 65535, super::rules::GP_STORE_DATA_DGI__VALUE)?;
+        Ok(Self { dgi: f_dgi, value: f_value })
+    }
+
+    /// Length of the value, without the element's header.
+    pub fn value_len(&self) -> usize {
+        self.dgi.len() + crate::framing::LengthField::Dgi.len_of(self.value.len()) + self.value.len()
+    }
+
+    pub fn encoded_len(&self) -> usize {
+        0 + self.value_len()
+    }
+
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.dgi);
+        crate::framing::LengthField::Dgi.write(out, self.value.len());
+        out.extend_from_slice(self.value);
+    }
+}
+
+impl<'a> crate::describe::DescribeField for GpStoreDataDgiDgis<'a> {
+    fn describe_field(&self, name: &str, v: &mut dyn crate::describe::Visitor) {
+        v.enter(name);
+        crate::describe::DescribeField::describe_field(&self.dgi, "dgi", v);
+        crate::describe::DescribeField::describe_field(&self.value, "value", v);
+        v.leave();
+    }
+}
+
+impl<'a> arbitrary::Arbitrary<'a> for GpStoreDataDgiDgis<'a> {
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+        let f_dgi = crate::field::arb_bytes(u, 2, 2)?;
+        let f_value = crate::field::arb_bytes(u, 0, 512)?;
+        Ok(Self { dgi: f_dgi, value: f_value })
+    }
+}
+
+impl<'a> crate::list::Element<'a> for GpStoreDataDgiDgis<'a> {
+    type Item = Self;
+
+    fn read(r: &mut crate::reader::Reader<'a>, input: &'a [u8]) -> crate::error::Result<Self> {
+        Self::read(r, input)
+    }
+}
+
+impl<'a> GpStoreDataDgi<'a> {
+    pub const ID: &'static str = "gp.store_data_dgi";
+    pub const NAME: &'static str = "STORE DATA (DGI format)";
+    pub const CONFIDENCE: &'static str = "normative";
+    /// The cases this command is sent in.
+    pub const CASES: &'static [Case] = &[Case::C3S, Case::C4S];
+
+    /// Whether the header and case are this command's (the data is checked by `from_apdu`).
+    #[inline]
+    pub fn matches(apdu: &CommandApdu<'_>) -> bool {
+        apdu.cla & 0xFF == 0x80
+            && apdu.ins == 0xE2
+            && apdu.p1 & 0x18 == 0x08
+            && apdu.p2 & 0x00 == 0x00
+            && Self::CASES.contains(&apdu.case)
+    }
+
+    /// Decodes the command from a C-APDU that [`Self::matches`] and the bytes it was parsed from.
+    pub fn from_apdu(apdu: &CommandApdu<'a>, input: &'a [u8]) -> Result<Self> {
+        let p_last_block = ((u16::from(apdu.p1) & 0x0080) >> 7) as u8;
+        let p_encryption = ((u16::from(apdu.p1) & 0x0060) >> 5) as u8;
+        let p_reserved = ((u16::from(apdu.p1) & 0x0006) >> 1) as u8;
+        let p_response_expected = ((u16::from(apdu.p1) & 0x0001) >> 0) as u8;
+        let p_block_number = ((u16::from(apdu.p2) & 0x00FF) >> 0) as u8;
+        let mut r0 =
+            crate::reader::Reader::within(input, crate::reader::Span { bytes: apdu.data, offset: apdu.data_offset() });
+        let f_dgis = crate::list::List::<GpStoreDataDgiDgis>::read(
+            &mut r0,
+            input,
+            (1, 255),
+            crate::list::More::ToEnd,
+            super::rules::GP_STORE_DATA_DGI__DGIS,
+        )?;
+        r0.finish(super::rules::GP_STORE_DATA_DGI)?;
+        Ok(Self {
+            last_block: p_last_block,
+            encryption: p_encryption,
+            reserved: p_reserved,
+            response_expected: p_response_expected,
+            block_number: p_block_number,
+            dgis: f_dgis,
+            case: apdu.case,
+            ne: apdu.ne,
+        })
+    }
+
+    pub fn header(&self) -> [u8; 4] {
+        [
+            0x80,
+            0xE2,
+            0x08 | ((u16::from(self.last_block) << 7) & 0x0080) as u8
+                | ((u16::from(self.encryption) << 5) & 0x0060) as u8
+                | ((u16::from(self.reserved) << 1) & 0x0006) as u8
+                | ((u16::from(self.response_expected) << 0) & 0x0001) as u8,
+            0x00 | ((u16::from(self.block_number) << 0) & 0x00FF) as u8,
+        ]
+    }
+
+    /// Length of the data field.
+    pub fn data_len(&self) -> usize {
+        self.dgis.encoded_len()
+    }
+
+    pub fn encoded_len(&self) -> usize {
+        crate::apdu::command::frame_len(self.case, self.data_len())
+    }
+
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        crate::apdu::command::write_frame(out, self.header(), self.case, self.data_len(), self.ne, |out| {
+            let _ = &out;
+            self.dgis.encode(out);
+        });
+    }
+}
+
+impl<'a> crate::describe::Describe for GpStoreDataDgi<'a> {
+    fn describe(&self, v: &mut dyn crate::describe::Visitor) {
+        v.field("id", crate::describe::Value::Text(Self::ID));
+        v.field("name", crate::describe::Value::Text(Self::NAME));
+        v.field("confidence", crate::describe::Value::Text(Self::CONFIDENCE));
+        v.field("last_block", crate::describe::Value::Uint(u64::from(self.last_block)));
+        v.field("encryption", crate::describe::Value::Uint(u64::from(self.encryption)));
+        v.field("reserved", crate::describe::Value::Uint(u64::from(self.reserved)));
+        v.field("response_expected", crate::describe::Value::Uint(u64::from(self.response_expected)));
+        v.field("block_number", crate::describe::Value::Uint(u64::from(self.block_number)));
+        crate::describe::DescribeField::describe_field(&self.dgis, "dgis", v);
+        v.field("case", crate::describe::Value::Text(self.case.name()));
+        v.field("ne", self.ne.map_or(crate::describe::Value::Null, |n| crate::describe::Value::Uint(u64::from(n))));
+    }
+}
+
+impl<'a> arbitrary::Arbitrary<'a> for GpStoreDataDgi<'a> {
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+        let p_last_block = u.int_in_range(0..=1)?;
+        let p_encryption = u.int_in_range(0..=3)?;
+        let p_reserved = u.int_in_range(0..=3)?;
+        let p_response_expected = u.int_in_range(0..=1)?;
+        let p_block_number = u.int_in_range(0..=255)?;
+        let f_dgis = crate::list::List::<GpStoreDataDgiDgis>::arb(
+            u,
+            (1, 255),
+            crate::list::More::ToEnd,
+            super::rules::GP_STORE_DATA_DGI__DGIS,
+        )?;
+        #[allow(unused_mut)]
+        let mut v = Self {
+            last_block: p_last_block,
+            encryption: p_encryption,
+            reserved: p_reserved,
+            response_expected: p_response_expected,
+            block_number: p_block_number,
+            dgis: f_dgis,
+            case: Case::C3S,
+            ne: None,
+        };
+        let (case, ne) = crate::apdu::command::arb_case_ne(u, Self::CASES, v.data_len())?;
+        v.case = case;
+        v.ne = ne;
+        Ok(v)
+    }
+}
+
+/// STORE DATA (BER-TLV format) (`gp.store_data_ber`, normative).
+///
+/// Source: GlobalPlatform Card Specification v2.3.1 §11.11.2.2; osmocom/pysim tests/unittests/test_globalplatform.py (GET EID of SGP.22 by STORE DATA)
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GpStoreDataBer<'a> {
+    pub last_block: u8,
+    pub encryption: u8,
+    pub reserved: u8,
+    pub response_expected: u8,
+    pub block_number: u8,
+    /// BER-TLV data objects, as the application defines them
+    pub objects: &'a [u8],
+    /// The command case it was (or is to be) sent in.
+    pub case: Case,
+    /// Ne, where the case has an Le field.
+    pub ne: Option<u32>,
+}
+
+impl<'a> GpStoreDataBer<'a> {
+    pub const ID: &'static str = "gp.store_data_ber";
+    pub const NAME: &'static str = "STORE DATA (BER-TLV format)";
+    pub const CONFIDENCE: &'static str = "normative";
+    /// The cases this command is sent in.
+    pub const CASES: &'static [Case] = &[Case::C3S, Case::C4S];
+
+    /// Whether the header and case are this command's (the data is checked by `from_apdu`).
+    #[inline]
+    pub fn matches(apdu: &CommandApdu<'_>) -> bool {
+        apdu.cla & 0xFF == 0x80
+            && apdu.ins == 0xE2
+            && apdu.p1 & 0x18 == 0x10
+            && apdu.p2 & 0x00 == 0x00
+            && Self::CASES.contains(&apdu.case)
+    }
+
+    /// Decodes the command from a C-APDU that [`Self::matches`] and the bytes it was parsed from.
+    pub fn from_apdu(apdu: &CommandApdu<'a>, input: &'a [u8]) -> Result<Self> {
+        let p_last_block = ((u16::from(apdu.p1) & 0x0080) >> 7) as u8;
+        let p_encryption = ((u16::from(apdu.p1) & 0x0060) >> 5) as u8;
+        let p_reserved = ((u16::from(apdu.p1) & 0x0006) >> 1) as u8;
+        let p_response_expected = ((u16::from(apdu.p1) & 0x0001) >> 0) as u8;
+        let p_block_number = ((u16::from(apdu.p2) & 0x00FF) >> 0) as u8;
+        let mut r0 =
+            crate::reader::Reader::within(input, crate::reader::Span { bytes: apdu.data, offset: apdu.data_offset() });
+        let f_objects_span = r0.rest(1, 255, super::rules::GP_STORE_DATA_BER__OBJECTS)?;
+        let f_objects = crate::field::bytes(f_objects_span, 1, 255, super::rules::GP_STORE_DATA_BER__OBJECTS)?;
+        r0.finish(super::rules::GP_STORE_DATA_BER)?;
+        Ok(Self {
+            last_block: p_last_block,
+            encryption: p_encryption,
+            reserved: p_reserved,
+            response_expected: p_response_expected,
+            block_number: p_block_number,
+            objects: f_objects,
+            case: apdu.case,
+            ne: apdu.ne,
+        })
+    }
+
+    pub fn header(&self) -> [u8; 4] {
+        [
+            0x80,
+            0xE2,
+            0x10 | ((u16::from(self.last_block) << 7) & 0x0080) as u8
+                | ((u16::from(self.encryption) << 5) & 0x0060) as u8
+                | ((u16::from(self.reserved) << 1) & 0x0006) as u8
+                | ((u16::from(self.response_expected) << 0) & 0x0001) as u8,
+            0x00 | ((u16::from(self.block_number) << 0) & 0x00FF) as u8,
+        ]
+    }
+
+    /// Length of the data field.
+    pub fn data_len(&self) -> usize {
+        self.objects.len()
+    }
+
+    pub fn encoded_len(&self) -> usize {
+        crate::apdu::command::frame_len(self.case, self.data_len())
+    }
+
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        crate::apdu::command::write_frame(out, self.header(), self.case, self.data_len(), self.ne, |out| {
+            let _ = &out;
+            out.extend_from_slice(self.objects);
+        });
+    }
+}
+
+impl<'a> crate::describe::Describe for GpStoreDataBer<'a> {
+    fn describe(&self, v: &mut dyn crate::describe::Visitor) {
+        v.field("id", crate::describe::Value::Text(Self::ID));
+        v.field("name", crate::describe::Value::Text(Self::NAME));
+        v.field("confidence", crate::describe::Value::Text(Self::CONFIDENCE));
+        v.field("last_block", crate::describe::Value::Uint(u64::from(self.last_block)));
+        v.field("encryption", crate::describe::Value::Uint(u64::from(self.encryption)));
+        v.field("reserved", crate::describe::Value::Uint(u64::from(self.reserved)));
+        v.field("response_expected", crate::describe::Value::Uint(u64::from(self.response_expected)));
+        v.field("block_number", crate::describe::Value::Uint(u64::from(self.block_number)));
+        crate::describe::DescribeField::describe_field(&self.objects, "objects", v);
+        v.field("case", crate::describe::Value::Text(self.case.name()));
+        v.field("ne", self.ne.map_or(crate::describe::Value::Null, |n| crate::describe::Value::Uint(u64::from(n))));
+    }
+}
+
+impl<'a> arbitrary::Arbitrary<'a> for GpStoreDataBer<'a> {
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+        let p_last_block = u.int_in_range(0..=1)?;
+        let p_encryption = u.int_in_range(0..=3)?;
+        let p_reserved = u.int_in_range(0..=3)?;
+        let p_response_expected = u.int_in_range(0..=1)?;
+        let p_block_number = u.int_in_range(0..=255)?;
+        let f_objects = crate::field::arb_bytes(u, 1, 255)?;
+        #[allow(unused_mut)]
+        let mut v = Self {
+            last_block: p_last_block,
+            encryption: p_encryption,
+            reserved: p_reserved,
+            response_expected: p_response_expected,
+            block_number: p_block_number,
+            objects: f_objects,
+            case: Case::C3S,
+            ne: None,
+        };
+        let (case, ne) = crate::apdu::command::arb_case_ne(u, Self::CASES, v.data_len())?;
+        v.case = case;
+        v.ne = ne;
+        Ok(v)
+    }
+}
+
+/// STORE DATA (no structure given) (`gp.store_data`, normative).
+///
+/// Source: GlobalPlatform Card Specification v2.3.1 §11.11.2.2; martinpaljak/GlobalPlatformPro TestStoreData
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GpStoreData<'a> {
+    pub last_block: u8,
+    pub encryption: u8,
+    pub reserved: u8,
+    pub response_expected: u8,
+    pub block_number: u8,
+    pub data: &'a [u8],
+    /// The command case it was (or is to be) sent in.
+    pub case: Case,
+    /// Ne, where the case has an Le field.
+    pub ne: Option<u32>,
+}
+
+impl<'a> GpStoreData<'a> {
+    pub const ID: &'static str = "gp.store_data";
+    pub const NAME: &'static str = "STORE DATA (no structure given)";
+    pub const CONFIDENCE: &'static str = "normative";
+    /// The cases this command is sent in.
+    pub const CASES: &'static [Case] = &[Case::C3S, Case::C4S];
+
+    /// Whether the header and case are this command's (the data is checked by `from_apdu`).
+    #[inline]
+    pub fn matches(apdu: &CommandApdu<'_>) -> bool {
+        apdu.cla & 0xFF == 0x80
+            && apdu.ins == 0xE2
+            && apdu.p1 & 0x18 == 0x00
+            && apdu.p2 & 0x00 == 0x00
+            && Self::CASES.contains(&apdu.case)
+    }
+
+    /// Decodes the command from a C-APDU that [`Self::matches`] and the bytes it was parsed from.
+    pub fn from_apdu(apdu: &CommandApdu<'a>, input: &'a [u8]) -> Result<Self> {
+        let p_last_block = ((u16::from(apdu.p1) & 0x0080) >> 7) as u8;
+        let p_encryption = ((u16::from(apdu.p1) & 0x0060) >> 5) as u8;
+        let p_reserved = ((u16::from(apdu.p1) & 0x0006) >> 1) as u8;
+        let p_response_expected = ((u16::from(apdu.p1) & 0x0001) >> 0) as u8;
+        let p_block_number = ((u16::from(apdu.p2) & 0x00FF) >> 0) as u8;
+        let mut r0 =
+            crate::reader::Reader::within(input, crate::reader::Span { bytes: apdu.data, offset: apdu.data_offset() });
+        let f_data_span = r0.rest(1, 255, super::rules::GP_STORE_DATA__DATA)?;
+        let f_data = crate::field::bytes(f_data_span, 1, 255, super::rules::GP_STORE_DATA__DATA)?;
+        r0.finish(super::rules::GP_STORE_DATA)?;
+        Ok(Self {
+            last_block: p_last_block,
+            encryption: p_encryption,
+            reserved: p_reserved,
+            response_expected: p_response_expected,
+            block_number: p_block_number,
+            data: f_data,
+            case: apdu.case,
+            ne: apdu.ne,
+        })
+    }
+
+    pub fn header(&self) -> [u8; 4] {
+        [
+            0x80,
+            0xE2,
+            0x00 | ((u16::from(self.last_block) << 7) & 0x0080) as u8
+                | ((u16::from(self.encryption) << 5) & 0x0060) as u8
+                | ((u16::from(self.reserved) << 1) & 0x0006) as u8
+                | ((u16::from(self.response_expected) << 0) & 0x0001) as u8,
+            0x00 | ((u16::from(self.block_number) << 0) & 0x00FF) as u8,
+        ]
+    }
+
+    /// Length of the data field.
+    pub fn data_len(&self) -> usize {
+        self.data.len()
+    }
+
+    pub fn encoded_len(&self) -> usize {
+        crate::apdu::command::frame_len(self.case, self.data_len())
+    }
+
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        crate::apdu::command::write_frame(out, self.header(), self.case, self.data_len(), self.ne, |out| {
+            let _ = &out;
+            out.extend_from_slice(self.data);
+        });
+    }
+}
+
+impl<'a> crate::describe::Describe for GpStoreData<'a> {
+    fn describe(&self, v: &mut dyn crate::describe::Visitor) {
+        v.field("id", crate::describe::Value::Text(Self::ID));
+        v.field("name", crate::describe::Value::Text(Self::NAME));
+        v.field("confidence", crate::describe::Value::Text(Self::CONFIDENCE));
+        v.field("last_block", crate::describe::Value::Uint(u64::from(self.last_block)));
+        v.field("encryption", crate::describe::Value::Uint(u64::from(self.encryption)));
+        v.field("reserved", crate::describe::Value::Uint(u64::from(self.reserved)));
+        v.field("response_expected", crate::describe::Value::Uint(u64::from(self.response_expected)));
+        v.field("block_number", crate::describe::Value::Uint(u64::from(self.block_number)));
+        crate::describe::DescribeField::describe_field(&self.data, "data", v);
+        v.field("case", crate::describe::Value::Text(self.case.name()));
+        v.field("ne", self.ne.map_or(crate::describe::Value::Null, |n| crate::describe::Value::Uint(u64::from(n))));
+    }
+}
+
+impl<'a> arbitrary::Arbitrary<'a> for GpStoreData<'a> {
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+        let p_last_block = u.int_in_range(0..=1)?;
+        let p_encryption = u.int_in_range(0..=3)?;
+        let p_reserved = u.int_in_range(0..=3)?;
+        let p_response_expected = u.int_in_range(0..=1)?;
+        let p_block_number = u.int_in_range(0..=255)?;
+        let f_data = crate::field::arb_bytes(u, 1, 255)?;
+        #[allow(unused_mut)]
+        let mut v = Self {
+            last_block: p_last_block,
+            encryption: p_encryption,
+            reserved: p_reserved,
+            response_expected: p_response_expected,
+            block_number: p_block_number,
+            data: f_data,
+            case: Case::C3S,
+            ne: None,
+        };
+        let (case, ne) = crate::apdu::command::arb_case_ne(u, Self::CASES, v.data_len())?;
+        v.case = case;
+        v.ne = ne;
+        Ok(v)
+    }
+}
+
+/// INITIALIZE UPDATE (`gp.initialize_update`, normative).
+///
+/// Source: GlobalPlatform Card Specification v2.3.1 §E.5.1; GlobalPlatform Amendment D v1.1.1 §7.1.1; osmocom/pysim tests/unittests/test_globalplatform.py; kaoh/globalplatform SCP03 tests
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GpInitializeUpdate<'a> {
+    /// 0: the first available key set
+    pub key_version: u8,
+    /// 00 for SCP02 and SCP03
+    pub key_id: u8,
+    pub host_challenge: &'a [u8],
+    /// The command case it was (or is to be) sent in.
+    pub case: Case,
+    /// Ne, where the case has an Le field.
+    pub ne: Option<u32>,
+}
+
+impl<'a> GpInitializeUpdate<'a> {
+    pub const ID: &'static str = "gp.initialize_update";
+    pub const NAME: &'static str = "INITIALIZE UPDATE";
+    pub const CONFIDENCE: &'static str = "normative";
+    /// The cases this command is sent in.
+    pub const CASES: &'static [Case] = &[Case::C3S, Case::C4S];
+
+    /// Whether the header and case are this command's (the data is checked by `from_apdu`).
+    #[inline]
+    pub fn matches(apdu: &CommandApdu<'_>) -> bool {
+        apdu.cla & 0xFF == 0x80
+            && apdu.ins == 0x50
+            && apdu.p1 & 0x00 == 0x00
+            && apdu.p2 & 0x00 == 0x00
+            && Self::CASES.contains(&apdu.case)
+    }
+
+    /// Decodes the command from a C-APDU that [`Self::matches`] and the bytes it was parsed from.
+    pub fn from_apdu(apdu: &CommandApdu<'a>, input: &'a [u8]) -> Result<Self> {
+        let p_key_version = ((u16::from(apdu.p1) & 0x00FF) >> 0) as u8;
+        let p_key_id = ((u16::from(apdu.p2) & 0x00FF) >> 0) as u8;
+        let mut r0 =
+            crate::reader::Reader::within(input, crate::reader::Span { bytes: apdu.data, offset: apdu.data_offset() });
+        let f_host_challenge_span = r0.take(8, super::rules::GP_INITIALIZE_UPDATE__HOST_CHALLENGE)?;
+        let f_host_challenge =
+            crate::field::bytes(f_host_challenge_span, 8, 8, super::rules::GP_INITIALIZE_UPDATE__HOST_CHALLENGE)?;
+        r0.finish(super::rules::GP_INITIALIZE_UPDATE)?;
+        Ok(Self {
+            key_version: p_key_version,
+            key_id: p_key_id,
+            host_challenge: f_host_challenge,
+            case: apdu.case,
+            ne: apdu.ne,
+        })
+    }
+
+    pub fn header(&self) -> [u8; 4] {
+        [
+            0x80,
+            0x50,
+            0x00 | ((u16::from(self.key_version) << 0) & 0x00FF) as u8,
+            0x00 | ((u16::from(self.key_id) << 0) & 0x00FF) as u8,
+        ]
+    }
+
+    /// Length of the data field.
+    pub fn data_len(&self) -> usize {
+        self.host_challenge.len()
+    }
+
+    pub fn encoded_len(&self) -> usize {
+        crate::apdu::command::frame_len(self.case, self.data_len())
+    }
+
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        crate::apdu::command::write_frame(out, self.header(), self.case, self.data_len(), self.ne, |out| {
+            let _ = &out;
+            out.extend_from_slice(self.host_challenge);
+        });
+    }
+}
+
+impl<'a> crate::describe::Describe for GpInitializeUpdate<'a> {
+    fn describe(&self, v: &mut dyn crate::describe::Visitor) {
+        v.field("id", crate::describe::Value::Text(Self::ID));
+        v.field("name", crate::describe::Value::Text(Self::NAME));
+        v.field("confidence", crate::describe::Value::Text(Self::CONFIDENCE));
+        v.field("key_version", crate::describe::Value::Uint(u64::from(self.key_version)));
+        v.field("key_id", crate::describe::Value::Uint(u64::from(self.key_id)));
+        crate::describe::DescribeField::describe_field(&self.host_challenge, "host_challenge", v);
+        v.field("case", crate::describe::Value::Text(self.case.name()));
+        v.field("ne", self.ne.map_or(crate::describe::Value::Null, |n| crate::describe::Value::Uint(u64::from(n))));
+    }
+}
+
+impl<'a> arbitrary::Arbitrary<'a> for GpInitializeUpdate<'a> {
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+        let p_key_version = u.int_in_range(0..=255)?;
+        let p_key_id = u.int_in_range(0..=255)?;
+        let f_host_challenge = crate::field::arb_bytes(u, 8, 8)?;
+        #[allow(unused_mut)]
+        let mut v = Self {
+            key_version: p_key_version,
+            key_id: p_key_id,
+            host_challenge: f_host_challenge,
+            case: Case::C3S,
+            ne: None,
+        };
+        let (case, ne) = crate::apdu::command::arb_case_ne(u, Self::CASES, v.data_len())?;
+        v.case = case;
+        v.ne = ne;
+        Ok(v)
+    }
+}
+
+/// INITIALIZE UPDATE (SCP03 S16 mode) (`gp.initialize_update_s16`, single-source).
+///
+/// Source: GlobalPlatform Amendment D v1.1.1 §7.1.1 (S16 mode)
+///
+/// The 16-byte challenge of S16 mode (Amendment D v1.1.1); no public vector was found, so the example is synthetic.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GpInitializeUpdateS16<'a> {
+    pub key_version: u8,
+    pub key_id: u8,
+    pub host_challenge: &'a [u8],
+    /// The command case it was (or is to be) sent in.
+    pub case: Case,
+    /// Ne, where the case has an Le field.
+    pub ne: Option<u32>,
+}
+
+impl<'a> GpInitializeUpdateS16<'a> {
+    pub const ID: &'static str = "gp.initialize_update_s16";
+    pub const NAME: &'static str = "INITIALIZE UPDATE (SCP03 S16 mode)";
+    pub const CONFIDENCE: &'static str = "single-source";
+    /// The cases this command is sent in.
+    pub const CASES: &'static [Case] = &[Case::C3S, Case::C4S];
+
+    /// Whether the header and case are this command's (the data is checked by `from_apdu`).
+    #[inline]
+    pub fn matches(apdu: &CommandApdu<'_>) -> bool {
+        apdu.cla & 0xFF == 0x80
+            && apdu.ins == 0x50
+            && apdu.p1 & 0x00 == 0x00
+            && apdu.p2 & 0x00 == 0x00
+            && Self::CASES.contains(&apdu.case)
+    }
+
+    /// Decodes the command from a C-APDU that [`Self::matches`] and the bytes it was parsed from.
+    pub fn from_apdu(apdu: &CommandApdu<'a>, input: &'a [u8]) -> Result<Self> {
+        let p_key_version = ((u16::from(apdu.p1) & 0x00FF) >> 0) as u8;
+        let p_key_id = ((u16::from(apdu.p2) & 0x00FF) >> 0) as u8;
+        let mut r0 =
+            crate::reader::Reader::within(input, crate::reader::Span { bytes: apdu.data, offset: apdu.data_offset() });
+        let f_host_challenge_span = r0.take(16, super::rules::GP_INITIALIZE_UPDATE_S16__HOST_CHALLENGE)?;
+        let f_host_challenge =
+            crate::field::bytes(f_host_challenge_span, 16, 16, super::rules::GP_INITIALIZE_UPDATE_S16__HOST_CHALLENGE)?;
+        r0.finish(super::rules::GP_INITIALIZE_UPDATE_S16)?;
+        Ok(Self {
+            key_version: p_key_version,
+            key_id: p_key_id,
+            host_challenge: f_host_challenge,
+            case: apdu.case,
+            ne: apdu.ne,
+        })
+    }
+
+    pub fn header(&self) -> [u8; 4] {
+        [
+            0x80,
+            0x50,
+            0x00 | ((u16::from(self.key_version) << 0) & 0x00FF) as u8,
+            0x00 | ((u16::from(self.key_id) << 0) & 0x00FF) as u8,
+        ]
+    }
+
+    /// Length of the data field.
+    pub fn data_len(&self) -> usize {
+        self.host_challenge.len()
+    }
+
+    pub fn encoded_len(&self) -> usize {
+        crate::apdu::command::frame_len(self.case, self.data_len())
+    }
+
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        crate::apdu::command::write_frame(out, self.header(), self.case, self.data_len(), self.ne, |out| {
+            let _ = &out;
+            out.extend_from_slice(self.host_challenge);
+        });
+    }
+}
+
+impl<'a> crate::describe::Describe for GpInitializeUpdateS16<'a> {
+    fn describe(&self, v: &mut dyn crate::describe::Visitor) {
+        v.field("id", crate::describe::Value::Text(Self::ID));
+        v.field("name", crate::describe::Value::Text(Self::NAME));
+        v.field("confidence", crate::describe::Value::Text(Self::CONFIDENCE));
+        v.field("key_version", crate::describe::Value::Uint(u64::from(self.key_version)));
+        v.field("key_id", crate::describe::Value::Uint(u64::from(self.key_id)));
+        crate::describe::DescribeField::describe_field(&self.host_challenge, "host_challenge", v);
+        v.field("case", crate::describe::Value::Text(self.case.name()));
+        v.field("ne", self.ne.map_or(crate::describe::Value::Null, |n| crate::describe::Value::Uint(u64::from(n))));
+    }
+}
+
+impl<'a> arbitrary::Arbitrary<'a> for GpInitializeUpdateS16<'a> {
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+        let p_key_version = u.int_in_range(0..=255)?;
+        let p_key_id = u.int_in_range(0..=255)?;
+        let f_host_challenge = crate::field::arb_bytes(u, 16, 16)?;
+        #[allow(unused_mut)]
+        let mut v = Self {
+            key_version: p_key_version,
+            key_id: p_key_id,
+            host_challenge: f_host_challenge,
+            case: Case::C3S,
+            ne: None,
+        };
+        let (case, ne) = crate::apdu::command::arb_case_ne(u, Self::CASES, v.data_len())?;
+        v.case = case;
+        v.ne = ne;
+        Ok(v)
+    }
+}
+
+/// EXTERNAL AUTHENTICATE (secure channel) (`gp.external_authenticate`, normative).
+///
+/// Source: GlobalPlatform Card Specification v2.3.1 §E.5.2; GlobalPlatform Amendment D v1.1.1 §7.1.2; osmocom/pysim tests/unittests/test_globalplatform.py
+///
+/// Always sent with its MAC (CLA 84). S8 mode of SCP03 and SCP02; S16 mode is not modelled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GpExternalAuthenticate<'a> {
+    /// gp.security_level: 00, 01, 03, 11, 13, 33
+    pub security_level: u8,
+    pub host_cryptogram: &'a [u8],
+    /// the C-MAC over the command, which opens the MAC chain
+    pub mac: &'a [u8],
+}
+
+impl<'a> GpExternalAuthenticate<'a> {
+    pub const ID: &'static str = "gp.external_authenticate";
+    pub const NAME: &'static str = "EXTERNAL AUTHENTICATE (secure channel)";
+    pub const CONFIDENCE: &'static str = "normative";
+    /// The cases this command is sent in.
+    pub const CASES: &'static [Case] = &[Case::C3S];
+
+    /// Whether the header and case are this command's (the data is checked by `from_apdu`).
+    #[inline]
+    pub fn matches(apdu: &CommandApdu<'_>) -> bool {
+        apdu.cla & 0xFF == 0x84
+            && apdu.ins == 0x82
+            && apdu.p1 & 0x00 == 0x00
+            && apdu.p2 & 0xFF == 0x00
+            && Self::CASES.contains(&apdu.case)
+    }
+
+    /// Decodes the command from a C-APDU that [`Self::matches`] and the bytes it was parsed from.
+    pub fn from_apdu(apdu: &CommandApdu<'a>, input: &'a [u8]) -> Result<Self> {
+        let p_security_level = ((u16::from(apdu.p1) & 0x00FF) >> 0) as u8;
+        let mut r0 =
+            crate::reader::Reader::within(input, crate::reader::Span { bytes: apdu.data, offset: apdu.data_offset() });
+        let f_host_cryptogram_span = r0.take(8, super::rules::GP_EXTERNAL_AUTHENTICATE__HOST_CRYPTOGRAM)?;
+        let f_host_cryptogram =
+            crate::field::bytes(f_host_cryptogram_span, 8, 8, super::rules::GP_EXTERNAL_AUTHENTICATE__HOST_CRYPTOGRAM)?;
+        let f_mac_span = r0.take(8, super::rules::GP_EXTERNAL_AUTHENTICATE__MAC)?;
+        let f_mac = crate::field::bytes(f_mac_span, 8, 8, super::rules::GP_EXTERNAL_AUTHENTICATE__MAC)?;
+        r0.finish(super::rules::GP_EXTERNAL_AUTHENTICATE)?;
+        Ok(Self { security_level: p_security_level, host_cryptogram: f_host_cryptogram, mac: f_mac })
+    }
+
+    pub fn header(&self) -> [u8; 4] {
+        [0x84, 0x82, 0x00 | ((u16::from(self.security_level) << 0) & 0x00FF) as u8, 0x00]
+    }
+
+    /// Length of the data field.
+    pub fn data_len(&self) -> usize {
+        self.host_cryptogram.len() + self.mac.len()
+    }
+
+    pub fn encoded_len(&self) -> usize {
+        crate::apdu::command::frame_len(Case::C3S, self.data_len())
+    }
+
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        crate::apdu::command::write_frame(out, self.header(), Case::C3S, self.data_len(), None, |out| {
+            let _ = &out;
+            out.extend_from_slice(self.host_cryptogram);
+            out.extend_from_slice(self.mac);
+        });
+    }
+}
+
+impl<'a> crate::describe::Describe for GpExternalAuthenticate<'a> {
+    fn describe(&self, v: &mut dyn crate::describe::Visitor) {
+        v.field("id", crate::describe::Value::Text(Self::ID));
+        v.field("name", crate::describe::Value::Text(Self::NAME));
+        v.field("confidence", crate::describe::Value::Text(Self::CONFIDENCE));
+        v.field("security_level", crate::describe::Value::Uint(u64::from(self.security_level)));
+        crate::describe::DescribeField::describe_field(&self.host_cryptogram, "host_cryptogram", v);
+        crate::describe::DescribeField::describe_field(&self.mac, "mac", v);
+    }
+}
+
+impl<'a> arbitrary::Arbitrary<'a> for GpExternalAuthenticate<'a> {
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+        let p_security_level = u.int_in_range(0..=255)?;
+        let f_host_cryptogram = crate::field::arb_bytes(u, 8, 8)?;
+        let f_mac = crate::field::arb_bytes(u, 8, 8)?;
+        #[allow(unused_mut)]
+        let mut v = Self { security_level: p_security_level, host_cryptogram: f_host_cryptogram, mac: f_mac };
+        let (case, ne) = crate::apdu::command::arb_case_ne(u, Self::CASES, v.data_len())?;
+        let _ = case;
+        let _ = ne;
+        Ok(v)
+    }
+}
+
 /// A command the spec knows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Command<'a> {
@@ -1651,6 +6713,33 @@ pub enum Command<'a> {
     JpkiGetResponse(JpkiGetResponse),
     JpkiGetData(JpkiGetData),
     JpkiInternalAuthenticate(JpkiInternalAuthenticate<'a>),
+    GpSelect(GpSelect<'a>),
+    GpSelectDefault(GpSelectDefault),
+    GpGetData(GpGetData),
+    GpGetDataOdd(GpGetDataOdd),
+    GpGetStatus(GpGetStatus<'a>),
+    GpDeleteCardContent(GpDeleteCardContent<'a>),
+    GpDeleteKey(GpDeleteKey),
+    GpInstallForLoad(GpInstallForLoad<'a>),
+    GpInstallForInstall(GpInstallForInstall<'a>),
+    GpInstallForInstallAndMakeSelectable(GpInstallForInstallAndMakeSelectable<'a>),
+    GpInstallForMakeSelectable(GpInstallForMakeSelectable<'a>),
+    GpInstallForExtradition(GpInstallForExtradition<'a>),
+    GpInstallForPersonalization(GpInstallForPersonalization<'a>),
+    GpInstallForRegistryUpdate(GpInstallForRegistryUpdate<'a>),
+    GpLoadFirstBlock(GpLoadFirstBlock<'a>),
+    GpLoadBlock(GpLoadBlock<'a>),
+    GpPutKey(GpPutKey<'a>),
+    GpSetStatusCard(GpSetStatusCard<'a>),
+    GpSetStatusApplication(GpSetStatusApplication<'a>),
+    GpSetStatusDomain(GpSetStatusDomain<'a>),
+    GpStoreDataKeyDgis(GpStoreDataKeyDgis<'a>),
+    GpStoreDataDgi(GpStoreDataDgi<'a>),
+    GpStoreDataBer(GpStoreDataBer<'a>),
+    GpStoreData(GpStoreData<'a>),
+    GpInitializeUpdate(GpInitializeUpdate<'a>),
+    GpInitializeUpdateS16(GpInitializeUpdateS16<'a>),
+    GpExternalAuthenticate(GpExternalAuthenticate<'a>),
 }
 
 impl<'a> Command<'a> {
@@ -1659,19 +6748,75 @@ impl<'a> Command<'a> {
     pub fn classify(apdu: &CommandApdu<'a>, input: &'a [u8]) -> Result<Option<Self>> {
         match apdu.ins {
             0xA4 => {
+                let mut furthest: Option<crate::error::Error> = None;
                 if JpkiSelectDf::matches(apdu) {
-                    return JpkiSelectDf::from_apdu(apdu, input).map(|c| Some(Self::JpkiSelectDf(c)));
+                    match JpkiSelectDf::from_apdu(apdu, input) {
+                        Ok(c) => return Ok(Some(Self::JpkiSelectDf(c))),
+                        Err(e) => {
+                            if furthest.is_none_or(|f| e.offset > f.offset) {
+                                furthest = Some(e);
+                            }
+                        }
+                    }
                 }
                 if JpkiSelectEf::matches(apdu) {
-                    return JpkiSelectEf::from_apdu(apdu, input).map(|c| Some(Self::JpkiSelectEf(c)));
+                    match JpkiSelectEf::from_apdu(apdu, input) {
+                        Ok(c) => return Ok(Some(Self::JpkiSelectEf(c))),
+                        Err(e) => {
+                            if furthest.is_none_or(|f| e.offset > f.offset) {
+                                furthest = Some(e);
+                            }
+                        }
+                    }
+                }
+                if GpSelect::matches(apdu) {
+                    match GpSelect::from_apdu(apdu, input) {
+                        Ok(c) => return Ok(Some(Self::GpSelect(c))),
+                        Err(e) => {
+                            if furthest.is_none_or(|f| e.offset > f.offset) {
+                                furthest = Some(e);
+                            }
+                        }
+                    }
+                }
+                if GpSelectDefault::matches(apdu) {
+                    match GpSelectDefault::from_apdu(apdu, input) {
+                        Ok(c) => return Ok(Some(Self::GpSelectDefault(c))),
+                        Err(e) => {
+                            if furthest.is_none_or(|f| e.offset > f.offset) {
+                                furthest = Some(e);
+                            }
+                        }
+                    }
+                }
+                if let Some(e) = furthest {
+                    return Err(e);
                 }
             }
             0x20 => {
+                let mut furthest: Option<crate::error::Error> = None;
                 if JpkiVerify::matches(apdu) {
-                    return JpkiVerify::from_apdu(apdu, input).map(|c| Some(Self::JpkiVerify(c)));
+                    match JpkiVerify::from_apdu(apdu, input) {
+                        Ok(c) => return Ok(Some(Self::JpkiVerify(c))),
+                        Err(e) => {
+                            if furthest.is_none_or(|f| e.offset > f.offset) {
+                                furthest = Some(e);
+                            }
+                        }
+                    }
                 }
                 if JpkiVerifyQuery::matches(apdu) {
-                    return JpkiVerifyQuery::from_apdu(apdu, input).map(|c| Some(Self::JpkiVerifyQuery(c)));
+                    match JpkiVerifyQuery::from_apdu(apdu, input) {
+                        Ok(c) => return Ok(Some(Self::JpkiVerifyQuery(c))),
+                        Err(e) => {
+                            if furthest.is_none_or(|f| e.offset > f.offset) {
+                                furthest = Some(e);
+                            }
+                        }
+                    }
+                }
+                if let Some(e) = furthest {
+                    return Err(e);
                 }
             }
             0x24 => {
@@ -1681,11 +6826,29 @@ impl<'a> Command<'a> {
                 }
             }
             0xB0 => {
+                let mut furthest: Option<crate::error::Error> = None;
                 if JpkiReadBinary::matches(apdu) {
-                    return JpkiReadBinary::from_apdu(apdu, input).map(|c| Some(Self::JpkiReadBinary(c)));
+                    match JpkiReadBinary::from_apdu(apdu, input) {
+                        Ok(c) => return Ok(Some(Self::JpkiReadBinary(c))),
+                        Err(e) => {
+                            if furthest.is_none_or(|f| e.offset > f.offset) {
+                                furthest = Some(e);
+                            }
+                        }
+                    }
                 }
                 if JpkiReadBinarySfi::matches(apdu) {
-                    return JpkiReadBinarySfi::from_apdu(apdu, input).map(|c| Some(Self::JpkiReadBinarySfi(c)));
+                    match JpkiReadBinarySfi::from_apdu(apdu, input) {
+                        Ok(c) => return Ok(Some(Self::JpkiReadBinarySfi(c))),
+                        Err(e) => {
+                            if furthest.is_none_or(|f| e.offset > f.offset) {
+                                furthest = Some(e);
+                            }
+                        }
+                    }
+                }
+                if let Some(e) = furthest {
+                    return Err(e);
                 }
             }
             0xB2 => {
@@ -1694,31 +6857,79 @@ impl<'a> Command<'a> {
                 }
             }
             0x2A => {
+                let mut furthest: Option<crate::error::Error> = None;
                 if JpkiComputeSignature::matches(apdu) {
-                    return JpkiComputeSignature::from_apdu(apdu, input).map(|c| Some(Self::JpkiComputeSignature(c)));
+                    match JpkiComputeSignature::from_apdu(apdu, input) {
+                        Ok(c) => return Ok(Some(Self::JpkiComputeSignature(c))),
+                        Err(e) => {
+                            if furthest.is_none_or(|f| e.offset > f.offset) {
+                                furthest = Some(e);
+                            }
+                        }
+                    }
                 }
                 if JpkiComputeSignatureSha256Bare::matches(apdu) {
-                    return JpkiComputeSignatureSha256Bare::from_apdu(apdu, input)
-                        .map(|c| Some(Self::JpkiComputeSignatureSha256Bare(c)));
+                    match JpkiComputeSignatureSha256Bare::from_apdu(apdu, input) {
+                        Ok(c) => return Ok(Some(Self::JpkiComputeSignatureSha256Bare(c))),
+                        Err(e) => {
+                            if furthest.is_none_or(|f| e.offset > f.offset) {
+                                furthest = Some(e);
+                            }
+                        }
+                    }
                 }
                 if JpkiComputeSignaturePrehashed::matches(apdu) {
-                    return JpkiComputeSignaturePrehashed::from_apdu(apdu, input)
-                        .map(|c| Some(Self::JpkiComputeSignaturePrehashed(c)));
+                    match JpkiComputeSignaturePrehashed::from_apdu(apdu, input) {
+                        Ok(c) => return Ok(Some(Self::JpkiComputeSignaturePrehashed(c))),
+                        Err(e) => {
+                            if furthest.is_none_or(|f| e.offset > f.offset) {
+                                furthest = Some(e);
+                            }
+                        }
+                    }
                 }
                 if JpkiComputeSignatureSha256::matches(apdu) {
-                    return JpkiComputeSignatureSha256::from_apdu(apdu, input)
-                        .map(|c| Some(Self::JpkiComputeSignatureSha256(c)));
+                    match JpkiComputeSignatureSha256::from_apdu(apdu, input) {
+                        Ok(c) => return Ok(Some(Self::JpkiComputeSignatureSha256(c))),
+                        Err(e) => {
+                            if furthest.is_none_or(|f| e.offset > f.offset) {
+                                furthest = Some(e);
+                            }
+                        }
+                    }
                 }
                 if JpkiComputeSignaturePssPrehashed::matches(apdu) {
-                    return JpkiComputeSignaturePssPrehashed::from_apdu(apdu, input)
-                        .map(|c| Some(Self::JpkiComputeSignaturePssPrehashed(c)));
+                    match JpkiComputeSignaturePssPrehashed::from_apdu(apdu, input) {
+                        Ok(c) => return Ok(Some(Self::JpkiComputeSignaturePssPrehashed(c))),
+                        Err(e) => {
+                            if furthest.is_none_or(|f| e.offset > f.offset) {
+                                furthest = Some(e);
+                            }
+                        }
+                    }
                 }
                 if JpkiComputeSignaturePss::matches(apdu) {
-                    return JpkiComputeSignaturePss::from_apdu(apdu, input)
-                        .map(|c| Some(Self::JpkiComputeSignaturePss(c)));
+                    match JpkiComputeSignaturePss::from_apdu(apdu, input) {
+                        Ok(c) => return Ok(Some(Self::JpkiComputeSignaturePss(c))),
+                        Err(e) => {
+                            if furthest.is_none_or(|f| e.offset > f.offset) {
+                                furthest = Some(e);
+                            }
+                        }
+                    }
                 }
                 if JpkiApSignature::matches(apdu) {
-                    return JpkiApSignature::from_apdu(apdu, input).map(|c| Some(Self::JpkiApSignature(c)));
+                    match JpkiApSignature::from_apdu(apdu, input) {
+                        Ok(c) => return Ok(Some(Self::JpkiApSignature(c))),
+                        Err(e) => {
+                            if furthest.is_none_or(|f| e.offset > f.offset) {
+                                furthest = Some(e);
+                            }
+                        }
+                    }
+                }
+                if let Some(e) = furthest {
+                    return Err(e);
                 }
             }
             0x84 => {
@@ -1732,14 +6943,292 @@ impl<'a> Command<'a> {
                 }
             }
             0xCA => {
+                let mut furthest: Option<crate::error::Error> = None;
                 if JpkiGetData::matches(apdu) {
-                    return JpkiGetData::from_apdu(apdu, input).map(|c| Some(Self::JpkiGetData(c)));
+                    match JpkiGetData::from_apdu(apdu, input) {
+                        Ok(c) => return Ok(Some(Self::JpkiGetData(c))),
+                        Err(e) => {
+                            if furthest.is_none_or(|f| e.offset > f.offset) {
+                                furthest = Some(e);
+                            }
+                        }
+                    }
+                }
+                if GpGetData::matches(apdu) {
+                    match GpGetData::from_apdu(apdu, input) {
+                        Ok(c) => return Ok(Some(Self::GpGetData(c))),
+                        Err(e) => {
+                            if furthest.is_none_or(|f| e.offset > f.offset) {
+                                furthest = Some(e);
+                            }
+                        }
+                    }
+                }
+                if let Some(e) = furthest {
+                    return Err(e);
                 }
             }
             0x88 => {
                 if JpkiInternalAuthenticate::matches(apdu) {
                     return JpkiInternalAuthenticate::from_apdu(apdu, input)
                         .map(|c| Some(Self::JpkiInternalAuthenticate(c)));
+                }
+            }
+            0xCB => {
+                if GpGetDataOdd::matches(apdu) {
+                    return GpGetDataOdd::from_apdu(apdu, input).map(|c| Some(Self::GpGetDataOdd(c)));
+                }
+            }
+            0xF2 => {
+                if GpGetStatus::matches(apdu) {
+                    return GpGetStatus::from_apdu(apdu, input).map(|c| Some(Self::GpGetStatus(c)));
+                }
+            }
+            0xE4 => {
+                let mut furthest: Option<crate::error::Error> = None;
+                if GpDeleteCardContent::matches(apdu) {
+                    match GpDeleteCardContent::from_apdu(apdu, input) {
+                        Ok(c) => return Ok(Some(Self::GpDeleteCardContent(c))),
+                        Err(e) => {
+                            if furthest.is_none_or(|f| e.offset > f.offset) {
+                                furthest = Some(e);
+                            }
+                        }
+                    }
+                }
+                if GpDeleteKey::matches(apdu) {
+                    match GpDeleteKey::from_apdu(apdu, input) {
+                        Ok(c) => return Ok(Some(Self::GpDeleteKey(c))),
+                        Err(e) => {
+                            if furthest.is_none_or(|f| e.offset > f.offset) {
+                                furthest = Some(e);
+                            }
+                        }
+                    }
+                }
+                if let Some(e) = furthest {
+                    return Err(e);
+                }
+            }
+            0xE6 => {
+                let mut furthest: Option<crate::error::Error> = None;
+                if GpInstallForLoad::matches(apdu) {
+                    match GpInstallForLoad::from_apdu(apdu, input) {
+                        Ok(c) => return Ok(Some(Self::GpInstallForLoad(c))),
+                        Err(e) => {
+                            if furthest.is_none_or(|f| e.offset > f.offset) {
+                                furthest = Some(e);
+                            }
+                        }
+                    }
+                }
+                if GpInstallForInstall::matches(apdu) {
+                    match GpInstallForInstall::from_apdu(apdu, input) {
+                        Ok(c) => return Ok(Some(Self::GpInstallForInstall(c))),
+                        Err(e) => {
+                            if furthest.is_none_or(|f| e.offset > f.offset) {
+                                furthest = Some(e);
+                            }
+                        }
+                    }
+                }
+                if GpInstallForInstallAndMakeSelectable::matches(apdu) {
+                    match GpInstallForInstallAndMakeSelectable::from_apdu(apdu, input) {
+                        Ok(c) => return Ok(Some(Self::GpInstallForInstallAndMakeSelectable(c))),
+                        Err(e) => {
+                            if furthest.is_none_or(|f| e.offset > f.offset) {
+                                furthest = Some(e);
+                            }
+                        }
+                    }
+                }
+                if GpInstallForMakeSelectable::matches(apdu) {
+                    match GpInstallForMakeSelectable::from_apdu(apdu, input) {
+                        Ok(c) => return Ok(Some(Self::GpInstallForMakeSelectable(c))),
+                        Err(e) => {
+                            if furthest.is_none_or(|f| e.offset > f.offset) {
+                                furthest = Some(e);
+                            }
+                        }
+                    }
+                }
+                if GpInstallForExtradition::matches(apdu) {
+                    match GpInstallForExtradition::from_apdu(apdu, input) {
+                        Ok(c) => return Ok(Some(Self::GpInstallForExtradition(c))),
+                        Err(e) => {
+                            if furthest.is_none_or(|f| e.offset > f.offset) {
+                                furthest = Some(e);
+                            }
+                        }
+                    }
+                }
+                if GpInstallForPersonalization::matches(apdu) {
+                    match GpInstallForPersonalization::from_apdu(apdu, input) {
+                        Ok(c) => return Ok(Some(Self::GpInstallForPersonalization(c))),
+                        Err(e) => {
+                            if furthest.is_none_or(|f| e.offset > f.offset) {
+                                furthest = Some(e);
+                            }
+                        }
+                    }
+                }
+                if GpInstallForRegistryUpdate::matches(apdu) {
+                    match GpInstallForRegistryUpdate::from_apdu(apdu, input) {
+                        Ok(c) => return Ok(Some(Self::GpInstallForRegistryUpdate(c))),
+                        Err(e) => {
+                            if furthest.is_none_or(|f| e.offset > f.offset) {
+                                furthest = Some(e);
+                            }
+                        }
+                    }
+                }
+                if let Some(e) = furthest {
+                    return Err(e);
+                }
+            }
+            0xE8 => {
+                let mut furthest: Option<crate::error::Error> = None;
+                if GpLoadFirstBlock::matches(apdu) {
+                    match GpLoadFirstBlock::from_apdu(apdu, input) {
+                        Ok(c) => return Ok(Some(Self::GpLoadFirstBlock(c))),
+                        Err(e) => {
+                            if furthest.is_none_or(|f| e.offset > f.offset) {
+                                furthest = Some(e);
+                            }
+                        }
+                    }
+                }
+                if GpLoadBlock::matches(apdu) {
+                    match GpLoadBlock::from_apdu(apdu, input) {
+                        Ok(c) => return Ok(Some(Self::GpLoadBlock(c))),
+                        Err(e) => {
+                            if furthest.is_none_or(|f| e.offset > f.offset) {
+                                furthest = Some(e);
+                            }
+                        }
+                    }
+                }
+                if let Some(e) = furthest {
+                    return Err(e);
+                }
+            }
+            0xD8 => {
+                if GpPutKey::matches(apdu) {
+                    return GpPutKey::from_apdu(apdu, input).map(|c| Some(Self::GpPutKey(c)));
+                }
+            }
+            0xF0 => {
+                let mut furthest: Option<crate::error::Error> = None;
+                if GpSetStatusCard::matches(apdu) {
+                    match GpSetStatusCard::from_apdu(apdu, input) {
+                        Ok(c) => return Ok(Some(Self::GpSetStatusCard(c))),
+                        Err(e) => {
+                            if furthest.is_none_or(|f| e.offset > f.offset) {
+                                furthest = Some(e);
+                            }
+                        }
+                    }
+                }
+                if GpSetStatusApplication::matches(apdu) {
+                    match GpSetStatusApplication::from_apdu(apdu, input) {
+                        Ok(c) => return Ok(Some(Self::GpSetStatusApplication(c))),
+                        Err(e) => {
+                            if furthest.is_none_or(|f| e.offset > f.offset) {
+                                furthest = Some(e);
+                            }
+                        }
+                    }
+                }
+                if GpSetStatusDomain::matches(apdu) {
+                    match GpSetStatusDomain::from_apdu(apdu, input) {
+                        Ok(c) => return Ok(Some(Self::GpSetStatusDomain(c))),
+                        Err(e) => {
+                            if furthest.is_none_or(|f| e.offset > f.offset) {
+                                furthest = Some(e);
+                            }
+                        }
+                    }
+                }
+                if let Some(e) = furthest {
+                    return Err(e);
+                }
+            }
+            0xE2 => {
+                let mut furthest: Option<crate::error::Error> = None;
+                if GpStoreDataKeyDgis::matches(apdu) {
+                    match GpStoreDataKeyDgis::from_apdu(apdu, input) {
+                        Ok(c) => return Ok(Some(Self::GpStoreDataKeyDgis(c))),
+                        Err(e) => {
+                            if furthest.is_none_or(|f| e.offset > f.offset) {
+                                furthest = Some(e);
+                            }
+                        }
+                    }
+                }
+                if GpStoreDataDgi::matches(apdu) {
+                    match GpStoreDataDgi::from_apdu(apdu, input) {
+                        Ok(c) => return Ok(Some(Self::GpStoreDataDgi(c))),
+                        Err(e) => {
+                            if furthest.is_none_or(|f| e.offset > f.offset) {
+                                furthest = Some(e);
+                            }
+                        }
+                    }
+                }
+                if GpStoreDataBer::matches(apdu) {
+                    match GpStoreDataBer::from_apdu(apdu, input) {
+                        Ok(c) => return Ok(Some(Self::GpStoreDataBer(c))),
+                        Err(e) => {
+                            if furthest.is_none_or(|f| e.offset > f.offset) {
+                                furthest = Some(e);
+                            }
+                        }
+                    }
+                }
+                if GpStoreData::matches(apdu) {
+                    match GpStoreData::from_apdu(apdu, input) {
+                        Ok(c) => return Ok(Some(Self::GpStoreData(c))),
+                        Err(e) => {
+                            if furthest.is_none_or(|f| e.offset > f.offset) {
+                                furthest = Some(e);
+                            }
+                        }
+                    }
+                }
+                if let Some(e) = furthest {
+                    return Err(e);
+                }
+            }
+            0x50 => {
+                let mut furthest: Option<crate::error::Error> = None;
+                if GpInitializeUpdate::matches(apdu) {
+                    match GpInitializeUpdate::from_apdu(apdu, input) {
+                        Ok(c) => return Ok(Some(Self::GpInitializeUpdate(c))),
+                        Err(e) => {
+                            if furthest.is_none_or(|f| e.offset > f.offset) {
+                                furthest = Some(e);
+                            }
+                        }
+                    }
+                }
+                if GpInitializeUpdateS16::matches(apdu) {
+                    match GpInitializeUpdateS16::from_apdu(apdu, input) {
+                        Ok(c) => return Ok(Some(Self::GpInitializeUpdateS16(c))),
+                        Err(e) => {
+                            if furthest.is_none_or(|f| e.offset > f.offset) {
+                                furthest = Some(e);
+                            }
+                        }
+                    }
+                }
+                if let Some(e) = furthest {
+                    return Err(e);
+                }
+            }
+            0x82 => {
+                if GpExternalAuthenticate::matches(apdu) {
+                    return GpExternalAuthenticate::from_apdu(apdu, input)
+                        .map(|c| Some(Self::GpExternalAuthenticate(c)));
                 }
             }
             _ => {}
@@ -1753,6 +7242,56 @@ impl<'a> Command<'a> {
         let apdu = CommandApdu::parse(input)?;
         Self::classify(&apdu, input)
     }
+
+    /// Every command's id with its instruction byte, in spec order.
+    pub const TABLE: &'static [(&'static str, u8)] = &[
+        ("jpki.select_df", 0xA4),
+        ("jpki.select_ef", 0xA4),
+        ("jpki.verify", 0x20),
+        ("jpki.verify_query", 0x20),
+        ("jpki.change_reference_data", 0x24),
+        ("jpki.read_binary", 0xB0),
+        ("jpki.read_binary_sfi", 0xB0),
+        ("jpki.read_record", 0xB2),
+        ("jpki.compute_signature", 0x2A),
+        ("jpki.compute_signature_sha256_bare", 0x2A),
+        ("jpki.compute_signature_prehashed", 0x2A),
+        ("jpki.compute_signature_sha256", 0x2A),
+        ("jpki.compute_signature_pss_prehashed", 0x2A),
+        ("jpki.compute_signature_pss", 0x2A),
+        ("jpki.ap_signature", 0x2A),
+        ("jpki.get_challenge", 0x84),
+        ("jpki.get_response", 0xC0),
+        ("jpki.get_data", 0xCA),
+        ("jpki.internal_authenticate", 0x88),
+        ("gp.select", 0xA4),
+        ("gp.select_default", 0xA4),
+        ("gp.get_data", 0xCA),
+        ("gp.get_data_odd", 0xCB),
+        ("gp.get_status", 0xF2),
+        ("gp.delete_card_content", 0xE4),
+        ("gp.delete_key", 0xE4),
+        ("gp.install_for_load", 0xE6),
+        ("gp.install_for_install", 0xE6),
+        ("gp.install_for_install_and_make_selectable", 0xE6),
+        ("gp.install_for_make_selectable", 0xE6),
+        ("gp.install_for_extradition", 0xE6),
+        ("gp.install_for_personalization", 0xE6),
+        ("gp.install_for_registry_update", 0xE6),
+        ("gp.load_first_block", 0xE8),
+        ("gp.load_block", 0xE8),
+        ("gp.put_key", 0xD8),
+        ("gp.set_status_card", 0xF0),
+        ("gp.set_status_application", 0xF0),
+        ("gp.set_status_domain", 0xF0),
+        ("gp.store_data_key_dgis", 0xE2),
+        ("gp.store_data_dgi", 0xE2),
+        ("gp.store_data_ber", 0xE2),
+        ("gp.store_data", 0xE2),
+        ("gp.initialize_update", 0x50),
+        ("gp.initialize_update_s16", 0x50),
+        ("gp.external_authenticate", 0x82),
+    ];
 
     pub fn id(&self) -> &'static str {
         match self {
@@ -1775,6 +7314,33 @@ impl<'a> Command<'a> {
             Self::JpkiGetResponse(_) => JpkiGetResponse::ID,
             Self::JpkiGetData(_) => JpkiGetData::ID,
             Self::JpkiInternalAuthenticate(_) => JpkiInternalAuthenticate::ID,
+            Self::GpSelect(_) => GpSelect::ID,
+            Self::GpSelectDefault(_) => GpSelectDefault::ID,
+            Self::GpGetData(_) => GpGetData::ID,
+            Self::GpGetDataOdd(_) => GpGetDataOdd::ID,
+            Self::GpGetStatus(_) => GpGetStatus::ID,
+            Self::GpDeleteCardContent(_) => GpDeleteCardContent::ID,
+            Self::GpDeleteKey(_) => GpDeleteKey::ID,
+            Self::GpInstallForLoad(_) => GpInstallForLoad::ID,
+            Self::GpInstallForInstall(_) => GpInstallForInstall::ID,
+            Self::GpInstallForInstallAndMakeSelectable(_) => GpInstallForInstallAndMakeSelectable::ID,
+            Self::GpInstallForMakeSelectable(_) => GpInstallForMakeSelectable::ID,
+            Self::GpInstallForExtradition(_) => GpInstallForExtradition::ID,
+            Self::GpInstallForPersonalization(_) => GpInstallForPersonalization::ID,
+            Self::GpInstallForRegistryUpdate(_) => GpInstallForRegistryUpdate::ID,
+            Self::GpLoadFirstBlock(_) => GpLoadFirstBlock::ID,
+            Self::GpLoadBlock(_) => GpLoadBlock::ID,
+            Self::GpPutKey(_) => GpPutKey::ID,
+            Self::GpSetStatusCard(_) => GpSetStatusCard::ID,
+            Self::GpSetStatusApplication(_) => GpSetStatusApplication::ID,
+            Self::GpSetStatusDomain(_) => GpSetStatusDomain::ID,
+            Self::GpStoreDataKeyDgis(_) => GpStoreDataKeyDgis::ID,
+            Self::GpStoreDataDgi(_) => GpStoreDataDgi::ID,
+            Self::GpStoreDataBer(_) => GpStoreDataBer::ID,
+            Self::GpStoreData(_) => GpStoreData::ID,
+            Self::GpInitializeUpdate(_) => GpInitializeUpdate::ID,
+            Self::GpInitializeUpdateS16(_) => GpInitializeUpdateS16::ID,
+            Self::GpExternalAuthenticate(_) => GpExternalAuthenticate::ID,
         }
     }
 
@@ -1799,6 +7365,33 @@ impl<'a> Command<'a> {
             Self::JpkiGetResponse(_) => JpkiGetResponse::NAME,
             Self::JpkiGetData(_) => JpkiGetData::NAME,
             Self::JpkiInternalAuthenticate(_) => JpkiInternalAuthenticate::NAME,
+            Self::GpSelect(_) => GpSelect::NAME,
+            Self::GpSelectDefault(_) => GpSelectDefault::NAME,
+            Self::GpGetData(_) => GpGetData::NAME,
+            Self::GpGetDataOdd(_) => GpGetDataOdd::NAME,
+            Self::GpGetStatus(_) => GpGetStatus::NAME,
+            Self::GpDeleteCardContent(_) => GpDeleteCardContent::NAME,
+            Self::GpDeleteKey(_) => GpDeleteKey::NAME,
+            Self::GpInstallForLoad(_) => GpInstallForLoad::NAME,
+            Self::GpInstallForInstall(_) => GpInstallForInstall::NAME,
+            Self::GpInstallForInstallAndMakeSelectable(_) => GpInstallForInstallAndMakeSelectable::NAME,
+            Self::GpInstallForMakeSelectable(_) => GpInstallForMakeSelectable::NAME,
+            Self::GpInstallForExtradition(_) => GpInstallForExtradition::NAME,
+            Self::GpInstallForPersonalization(_) => GpInstallForPersonalization::NAME,
+            Self::GpInstallForRegistryUpdate(_) => GpInstallForRegistryUpdate::NAME,
+            Self::GpLoadFirstBlock(_) => GpLoadFirstBlock::NAME,
+            Self::GpLoadBlock(_) => GpLoadBlock::NAME,
+            Self::GpPutKey(_) => GpPutKey::NAME,
+            Self::GpSetStatusCard(_) => GpSetStatusCard::NAME,
+            Self::GpSetStatusApplication(_) => GpSetStatusApplication::NAME,
+            Self::GpSetStatusDomain(_) => GpSetStatusDomain::NAME,
+            Self::GpStoreDataKeyDgis(_) => GpStoreDataKeyDgis::NAME,
+            Self::GpStoreDataDgi(_) => GpStoreDataDgi::NAME,
+            Self::GpStoreDataBer(_) => GpStoreDataBer::NAME,
+            Self::GpStoreData(_) => GpStoreData::NAME,
+            Self::GpInitializeUpdate(_) => GpInitializeUpdate::NAME,
+            Self::GpInitializeUpdateS16(_) => GpInitializeUpdateS16::NAME,
+            Self::GpExternalAuthenticate(_) => GpExternalAuthenticate::NAME,
         }
     }
 
@@ -1823,6 +7416,33 @@ impl<'a> Command<'a> {
             Self::JpkiGetResponse(_) => JpkiGetResponse::CONFIDENCE,
             Self::JpkiGetData(_) => JpkiGetData::CONFIDENCE,
             Self::JpkiInternalAuthenticate(_) => JpkiInternalAuthenticate::CONFIDENCE,
+            Self::GpSelect(_) => GpSelect::CONFIDENCE,
+            Self::GpSelectDefault(_) => GpSelectDefault::CONFIDENCE,
+            Self::GpGetData(_) => GpGetData::CONFIDENCE,
+            Self::GpGetDataOdd(_) => GpGetDataOdd::CONFIDENCE,
+            Self::GpGetStatus(_) => GpGetStatus::CONFIDENCE,
+            Self::GpDeleteCardContent(_) => GpDeleteCardContent::CONFIDENCE,
+            Self::GpDeleteKey(_) => GpDeleteKey::CONFIDENCE,
+            Self::GpInstallForLoad(_) => GpInstallForLoad::CONFIDENCE,
+            Self::GpInstallForInstall(_) => GpInstallForInstall::CONFIDENCE,
+            Self::GpInstallForInstallAndMakeSelectable(_) => GpInstallForInstallAndMakeSelectable::CONFIDENCE,
+            Self::GpInstallForMakeSelectable(_) => GpInstallForMakeSelectable::CONFIDENCE,
+            Self::GpInstallForExtradition(_) => GpInstallForExtradition::CONFIDENCE,
+            Self::GpInstallForPersonalization(_) => GpInstallForPersonalization::CONFIDENCE,
+            Self::GpInstallForRegistryUpdate(_) => GpInstallForRegistryUpdate::CONFIDENCE,
+            Self::GpLoadFirstBlock(_) => GpLoadFirstBlock::CONFIDENCE,
+            Self::GpLoadBlock(_) => GpLoadBlock::CONFIDENCE,
+            Self::GpPutKey(_) => GpPutKey::CONFIDENCE,
+            Self::GpSetStatusCard(_) => GpSetStatusCard::CONFIDENCE,
+            Self::GpSetStatusApplication(_) => GpSetStatusApplication::CONFIDENCE,
+            Self::GpSetStatusDomain(_) => GpSetStatusDomain::CONFIDENCE,
+            Self::GpStoreDataKeyDgis(_) => GpStoreDataKeyDgis::CONFIDENCE,
+            Self::GpStoreDataDgi(_) => GpStoreDataDgi::CONFIDENCE,
+            Self::GpStoreDataBer(_) => GpStoreDataBer::CONFIDENCE,
+            Self::GpStoreData(_) => GpStoreData::CONFIDENCE,
+            Self::GpInitializeUpdate(_) => GpInitializeUpdate::CONFIDENCE,
+            Self::GpInitializeUpdateS16(_) => GpInitializeUpdateS16::CONFIDENCE,
+            Self::GpExternalAuthenticate(_) => GpExternalAuthenticate::CONFIDENCE,
         }
     }
 
@@ -1847,6 +7467,33 @@ impl<'a> Command<'a> {
             Self::JpkiGetResponse(c) => c.encoded_len(),
             Self::JpkiGetData(c) => c.encoded_len(),
             Self::JpkiInternalAuthenticate(c) => c.encoded_len(),
+            Self::GpSelect(c) => c.encoded_len(),
+            Self::GpSelectDefault(c) => c.encoded_len(),
+            Self::GpGetData(c) => c.encoded_len(),
+            Self::GpGetDataOdd(c) => c.encoded_len(),
+            Self::GpGetStatus(c) => c.encoded_len(),
+            Self::GpDeleteCardContent(c) => c.encoded_len(),
+            Self::GpDeleteKey(c) => c.encoded_len(),
+            Self::GpInstallForLoad(c) => c.encoded_len(),
+            Self::GpInstallForInstall(c) => c.encoded_len(),
+            Self::GpInstallForInstallAndMakeSelectable(c) => c.encoded_len(),
+            Self::GpInstallForMakeSelectable(c) => c.encoded_len(),
+            Self::GpInstallForExtradition(c) => c.encoded_len(),
+            Self::GpInstallForPersonalization(c) => c.encoded_len(),
+            Self::GpInstallForRegistryUpdate(c) => c.encoded_len(),
+            Self::GpLoadFirstBlock(c) => c.encoded_len(),
+            Self::GpLoadBlock(c) => c.encoded_len(),
+            Self::GpPutKey(c) => c.encoded_len(),
+            Self::GpSetStatusCard(c) => c.encoded_len(),
+            Self::GpSetStatusApplication(c) => c.encoded_len(),
+            Self::GpSetStatusDomain(c) => c.encoded_len(),
+            Self::GpStoreDataKeyDgis(c) => c.encoded_len(),
+            Self::GpStoreDataDgi(c) => c.encoded_len(),
+            Self::GpStoreDataBer(c) => c.encoded_len(),
+            Self::GpStoreData(c) => c.encoded_len(),
+            Self::GpInitializeUpdate(c) => c.encoded_len(),
+            Self::GpInitializeUpdateS16(c) => c.encoded_len(),
+            Self::GpExternalAuthenticate(c) => c.encoded_len(),
         }
     }
 
@@ -1871,6 +7518,33 @@ impl<'a> Command<'a> {
             Self::JpkiGetResponse(c) => c.encode(out),
             Self::JpkiGetData(c) => c.encode(out),
             Self::JpkiInternalAuthenticate(c) => c.encode(out),
+            Self::GpSelect(c) => c.encode(out),
+            Self::GpSelectDefault(c) => c.encode(out),
+            Self::GpGetData(c) => c.encode(out),
+            Self::GpGetDataOdd(c) => c.encode(out),
+            Self::GpGetStatus(c) => c.encode(out),
+            Self::GpDeleteCardContent(c) => c.encode(out),
+            Self::GpDeleteKey(c) => c.encode(out),
+            Self::GpInstallForLoad(c) => c.encode(out),
+            Self::GpInstallForInstall(c) => c.encode(out),
+            Self::GpInstallForInstallAndMakeSelectable(c) => c.encode(out),
+            Self::GpInstallForMakeSelectable(c) => c.encode(out),
+            Self::GpInstallForExtradition(c) => c.encode(out),
+            Self::GpInstallForPersonalization(c) => c.encode(out),
+            Self::GpInstallForRegistryUpdate(c) => c.encode(out),
+            Self::GpLoadFirstBlock(c) => c.encode(out),
+            Self::GpLoadBlock(c) => c.encode(out),
+            Self::GpPutKey(c) => c.encode(out),
+            Self::GpSetStatusCard(c) => c.encode(out),
+            Self::GpSetStatusApplication(c) => c.encode(out),
+            Self::GpSetStatusDomain(c) => c.encode(out),
+            Self::GpStoreDataKeyDgis(c) => c.encode(out),
+            Self::GpStoreDataDgi(c) => c.encode(out),
+            Self::GpStoreDataBer(c) => c.encode(out),
+            Self::GpStoreData(c) => c.encode(out),
+            Self::GpInitializeUpdate(c) => c.encode(out),
+            Self::GpInitializeUpdateS16(c) => c.encode(out),
+            Self::GpExternalAuthenticate(c) => c.encode(out),
         }
     }
 }
@@ -1897,13 +7571,40 @@ impl<'a> crate::describe::Describe for Command<'a> {
             Self::JpkiGetResponse(c) => c.describe(v),
             Self::JpkiGetData(c) => c.describe(v),
             Self::JpkiInternalAuthenticate(c) => c.describe(v),
+            Self::GpSelect(c) => c.describe(v),
+            Self::GpSelectDefault(c) => c.describe(v),
+            Self::GpGetData(c) => c.describe(v),
+            Self::GpGetDataOdd(c) => c.describe(v),
+            Self::GpGetStatus(c) => c.describe(v),
+            Self::GpDeleteCardContent(c) => c.describe(v),
+            Self::GpDeleteKey(c) => c.describe(v),
+            Self::GpInstallForLoad(c) => c.describe(v),
+            Self::GpInstallForInstall(c) => c.describe(v),
+            Self::GpInstallForInstallAndMakeSelectable(c) => c.describe(v),
+            Self::GpInstallForMakeSelectable(c) => c.describe(v),
+            Self::GpInstallForExtradition(c) => c.describe(v),
+            Self::GpInstallForPersonalization(c) => c.describe(v),
+            Self::GpInstallForRegistryUpdate(c) => c.describe(v),
+            Self::GpLoadFirstBlock(c) => c.describe(v),
+            Self::GpLoadBlock(c) => c.describe(v),
+            Self::GpPutKey(c) => c.describe(v),
+            Self::GpSetStatusCard(c) => c.describe(v),
+            Self::GpSetStatusApplication(c) => c.describe(v),
+            Self::GpSetStatusDomain(c) => c.describe(v),
+            Self::GpStoreDataKeyDgis(c) => c.describe(v),
+            Self::GpStoreDataDgi(c) => c.describe(v),
+            Self::GpStoreDataBer(c) => c.describe(v),
+            Self::GpStoreData(c) => c.describe(v),
+            Self::GpInitializeUpdate(c) => c.describe(v),
+            Self::GpInitializeUpdateS16(c) => c.describe(v),
+            Self::GpExternalAuthenticate(c) => c.describe(v),
         }
     }
 }
 
 impl<'a> arbitrary::Arbitrary<'a> for Command<'a> {
     fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
-        Ok(match u.choose_index(19)? {
+        let command = match u.choose_index(46)? {
             0 => Self::JpkiSelectDf(u.arbitrary()?),
             1 => Self::JpkiSelectEf(u.arbitrary()?),
             2 => Self::JpkiVerify(u.arbitrary()?),
@@ -1923,7 +7624,44 @@ impl<'a> arbitrary::Arbitrary<'a> for Command<'a> {
             16 => Self::JpkiGetResponse(u.arbitrary()?),
             17 => Self::JpkiGetData(u.arbitrary()?),
             18 => Self::JpkiInternalAuthenticate(u.arbitrary()?),
+            19 => Self::GpSelect(u.arbitrary()?),
+            20 => Self::GpSelectDefault(u.arbitrary()?),
+            21 => Self::GpGetData(u.arbitrary()?),
+            22 => Self::GpGetDataOdd(u.arbitrary()?),
+            23 => Self::GpGetStatus(u.arbitrary()?),
+            24 => Self::GpDeleteCardContent(u.arbitrary()?),
+            25 => Self::GpDeleteKey(u.arbitrary()?),
+            26 => Self::GpInstallForLoad(u.arbitrary()?),
+            27 => Self::GpInstallForInstall(u.arbitrary()?),
+            28 => Self::GpInstallForInstallAndMakeSelectable(u.arbitrary()?),
+            29 => Self::GpInstallForMakeSelectable(u.arbitrary()?),
+            30 => Self::GpInstallForExtradition(u.arbitrary()?),
+            31 => Self::GpInstallForPersonalization(u.arbitrary()?),
+            32 => Self::GpInstallForRegistryUpdate(u.arbitrary()?),
+            33 => Self::GpLoadFirstBlock(u.arbitrary()?),
+            34 => Self::GpLoadBlock(u.arbitrary()?),
+            35 => Self::GpPutKey(u.arbitrary()?),
+            36 => Self::GpSetStatusCard(u.arbitrary()?),
+            37 => Self::GpSetStatusApplication(u.arbitrary()?),
+            38 => Self::GpSetStatusDomain(u.arbitrary()?),
+            39 => Self::GpStoreDataKeyDgis(u.arbitrary()?),
+            40 => Self::GpStoreDataDgi(u.arbitrary()?),
+            41 => Self::GpStoreDataBer(u.arbitrary()?),
+            42 => Self::GpStoreData(u.arbitrary()?),
+            43 => Self::GpInitializeUpdate(u.arbitrary()?),
+            44 => Self::GpInitializeUpdateS16(u.arbitrary()?),
+            45 => Self::GpExternalAuthenticate(u.arbitrary()?),
             _ => return Err(arbitrary::Error::IncorrectFormat),
-        })
+        };
+        // A value that an earlier command with the same instruction also decodes is recognised
+        // as that one, so it is not a value of this command's.
+        let mut bytes = Vec::new();
+        command.encode(&mut bytes);
+        if let Ok(Some(first)) = Command::parse(&bytes) {
+            if first.id() != command.id() {
+                return Err(arbitrary::Error::IncorrectFormat);
+            }
+        }
+        Ok(command)
     }
 }

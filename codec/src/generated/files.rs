@@ -8,8 +8,19 @@
 //   spec/ef/surface_ap.json
 //   spec/ef/text_ap.json
 //   spec/flow/card.json
+//   spec/flow/lifecycle.json
+//   spec/flow/scheme1.json
+//   spec/flow/scheme2.json
+//   spec/flow/scheme3_issuance.json
+//   spec/flow/scheme3_use.json
+//   spec/gp/commands.json
+//   spec/gp/lifecycle.json
 //   spec/pki/profile.json
 //   spec/tlv/tlv.json
+//   spec/tsm/messages.json
+//   spec/tsm/remote_apdu.json
+//   spec/tsm/scp80.json
+//   spec/tsm/scp81.json
 // Do not edit: change the spec and run `cargo xtask codegen`.
 
 //! Every file layout of the spec: views, decoders and encoders.
@@ -37,7 +48,8 @@ impl<'a> CommonCardRecord<'a> {
     pub fn parse(input: &'a [u8]) -> Result<Self> {
         let mut r0 = crate::reader::Reader::new(input);
         let f_card_tlv = r0.simple_tlv(0x01, super::rules::COMMON_CARD_RECORD__CARD)?;
-        let mut r1 = crate::reader::Reader::within(input, f_card_tlv.value_span());
+        let f_card_span = f_card_tlv.value_span();
+        let mut r1 = crate::reader::Reader::within(input, f_card_span);
         let f_serial_span = r1.take(15, super::rules::COMMON_CARD_RECORD__SERIAL)?;
         let f_serial = crate::field::digits(f_serial_span, 15, 15, super::rules::COMMON_CARD_RECORD__SERIAL)?;
         let f_municipality_code_span = r1.take(5, super::rules::COMMON_CARD_RECORD__MUNICIPALITY_CODE)?;
@@ -531,12 +543,14 @@ impl<'a> SurfaceAge<'a> {
     pub fn parse(input: &'a [u8]) -> Result<Self> {
         let mut r0 = crate::reader::Reader::new(input);
         let f_age_tlv = r0.tlv(0xFF10, super::rules::SURFACE_AGE__AGE)?;
-        let mut r1 = crate::reader::Reader::within(input, f_age_tlv.value_span());
+        let f_age_span = f_age_tlv.value_span();
+        let mut r1 = crate::reader::Reader::within(input, f_age_span);
         let f_birth_date_tlv = r1.tlv(0xDF11, super::rules::SURFACE_AGE__BIRTH_DATE)?;
         let f_birth_date_span = f_birth_date_tlv.value_span();
         let f_birth_date = crate::field::date(f_birth_date_span, super::rules::SURFACE_AGE__BIRTH_DATE)?;
         let f_public_key_tlv = r1.tlv(0xDF12, super::rules::SURFACE_AGE__PUBLIC_KEY)?;
-        let mut r2 = crate::reader::Reader::within(input, f_public_key_tlv.value_span());
+        let f_public_key_span = f_public_key_tlv.value_span();
+        let mut r2 = crate::reader::Reader::within(input, f_public_key_span);
         let f_public_exponent_tlv = r2.tlv(0x90, super::rules::SURFACE_AGE__PUBLIC_EXPONENT)?;
         let f_public_exponent_span = f_public_exponent_tlv.value_span();
         let f_public_exponent =
@@ -656,7 +670,8 @@ impl<'a> SurfaceCardFace<'a> {
     pub fn parse(input: &'a [u8]) -> Result<Self> {
         let mut r0 = crate::reader::Reader::new(input);
         let f_card_face_tlv = r0.tlv(0xFF20, super::rules::SURFACE_CARD_FACE__CARD_FACE)?;
-        let mut r1 = crate::reader::Reader::within(input, f_card_face_tlv.value_span());
+        let f_card_face_span = f_card_face_tlv.value_span();
+        let mut r1 = crate::reader::Reader::within(input, f_card_face_span);
         let f_offsets_tlv = r1.tlv(0xDF21, super::rules::SURFACE_CARD_FACE__OFFSETS)?;
         let f_offsets_span = f_offsets_tlv.value_span();
         let f_offsets = crate::field::bytes(f_offsets_span, 0, usize::MAX, super::rules::SURFACE_CARD_FACE__OFFSETS)?;
@@ -667,7 +682,8 @@ impl<'a> SurfaceCardFace<'a> {
         let f_sex_span = f_sex_tlv.value_span();
         let f_sex = crate::field::sex(f_sex_span, super::rules::SURFACE_CARD_FACE__SEX)?;
         let f_public_key_tlv = r1.tlv(0xDF24, super::rules::SURFACE_CARD_FACE__PUBLIC_KEY)?;
-        let mut r2 = crate::reader::Reader::within(input, f_public_key_tlv.value_span());
+        let f_public_key_span = f_public_key_tlv.value_span();
+        let mut r2 = crate::reader::Reader::within(input, f_public_key_span);
         let f_public_exponent_tlv = r2.tlv(0x90, super::rules::SURFACE_CARD_FACE__PUBLIC_EXPONENT)?;
         let f_public_exponent_span = f_public_exponent_tlv.value_span();
         let f_public_exponent =
@@ -688,24 +704,20 @@ impl<'a> SurfaceCardFace<'a> {
         let f_signature_tlv = r1.tlv(0xDF28, super::rules::SURFACE_CARD_FACE__SIGNATURE)?;
         let f_signature_span = f_signature_tlv.value_span();
         let f_signature = crate::field::bytes(f_signature_span, 256, 256, super::rules::SURFACE_CARD_FACE__SIGNATURE)?;
-        let f_expiry_date = match r1.optional_tlv(0xDF29, super::rules::SURFACE_CARD_FACE__EXPIRY_DATE)? {
-            Some(t) => {
-                let f_expiry_date_span = t.value_span();
-                Some(crate::field::date(f_expiry_date_span, super::rules::SURFACE_CARD_FACE__EXPIRY_DATE)?)
-            }
-            None => None,
+        let f_expiry_date = if r1.peek_tag() == Some(0xDF29) {
+            let f_expiry_date_tlv = r1.tlv(0xDF29, super::rules::SURFACE_CARD_FACE__EXPIRY_DATE)?;
+            let f_expiry_date_span = f_expiry_date_tlv.value_span();
+            Some(crate::field::date(f_expiry_date_span, super::rules::SURFACE_CARD_FACE__EXPIRY_DATE)?)
+        } else {
+            None
         };
-        let f_security_code_image =
-            match r1.optional_tlv(0xDF2A, super::rules::SURFACE_CARD_FACE__SECURITY_CODE_IMAGE)? {
-                Some(t) => {
-                    let f_security_code_image_span = t.value_span();
-                    Some(crate::field::png(
-                        f_security_code_image_span,
-                        super::rules::SURFACE_CARD_FACE__SECURITY_CODE_IMAGE,
-                    )?)
-                }
-                None => None,
-            };
+        let f_security_code_image = if r1.peek_tag() == Some(0xDF2A) {
+            let f_security_code_image_tlv = r1.tlv(0xDF2A, super::rules::SURFACE_CARD_FACE__SECURITY_CODE_IMAGE)?;
+            let f_security_code_image_span = f_security_code_image_tlv.value_span();
+            Some(crate::field::png(f_security_code_image_span, super::rules::SURFACE_CARD_FACE__SECURITY_CODE_IMAGE)?)
+        } else {
+            None
+        };
         r1.finish(super::rules::SURFACE_CARD_FACE__CARD_FACE)?;
         let f_padding = r0.padding_any(&[0x00, 0xFF], super::rules::SURFACE_CARD_FACE__PADDING)?;
         Ok(Self {
@@ -864,7 +876,8 @@ impl<'a> SurfaceApInfo<'a> {
     pub fn parse(input: &'a [u8]) -> Result<Self> {
         let mut r0 = crate::reader::Reader::new(input);
         let f_ap_info_tlv = r0.tlv(0xFF30, super::rules::SURFACE_AP_INFO__AP_INFO)?;
-        let mut r1 = crate::reader::Reader::within(input, f_ap_info_tlv.value_span());
+        let f_ap_info_span = f_ap_info_tlv.value_span();
+        let mut r1 = crate::reader::Reader::within(input, f_ap_info_span);
         let f_ap_id_tlv = r1.tlv(0xDF31, super::rules::SURFACE_AP_INFO__AP_ID)?;
         let f_ap_id_span = f_ap_id_tlv.value_span();
         let f_ap_id = crate::field::bytes(f_ap_id_span, 4, 4, super::rules::SURFACE_AP_INFO__AP_ID)?;
@@ -976,9 +989,11 @@ impl<'a> SurfaceCvCertificate<'a> {
     pub fn parse(input: &'a [u8]) -> Result<Self> {
         let mut r0 = crate::reader::Reader::new(input);
         let f_cv_certificate_tlv = r0.tlv(0x7F21, super::rules::SURFACE_CV_CERTIFICATE__CV_CERTIFICATE)?;
-        let mut r1 = crate::reader::Reader::within(input, f_cv_certificate_tlv.value_span());
+        let f_cv_certificate_span = f_cv_certificate_tlv.value_span();
+        let mut r1 = crate::reader::Reader::within(input, f_cv_certificate_span);
         let f_content_tlv = r1.tlv(0x5F4E, super::rules::SURFACE_CV_CERTIFICATE__CONTENT)?;
-        let mut r2 = crate::reader::Reader::within(input, f_content_tlv.value_span());
+        let f_content_span = f_content_tlv.value_span();
+        let mut r2 = crate::reader::Reader::within(input, f_content_span);
         let f_issuer_key_id_span = r2.take(16, super::rules::SURFACE_CV_CERTIFICATE__ISSUER_KEY_ID)?;
         let f_issuer_key_id =
             crate::field::bytes(f_issuer_key_id_span, 16, 16, super::rules::SURFACE_CV_CERTIFICATE__ISSUER_KEY_ID)?;
@@ -1096,12 +1111,14 @@ impl<'a> SurfaceMyNumberImage<'a> {
     pub fn parse(input: &'a [u8]) -> Result<Self> {
         let mut r0 = crate::reader::Reader::new(input);
         let f_my_number_image_tlv = r0.tlv(0xFF40, super::rules::SURFACE_MY_NUMBER_IMAGE__MY_NUMBER_IMAGE)?;
-        let mut r1 = crate::reader::Reader::within(input, f_my_number_image_tlv.value_span());
+        let f_my_number_image_span = f_my_number_image_tlv.value_span();
+        let mut r1 = crate::reader::Reader::within(input, f_my_number_image_span);
         let f_image_tlv = r1.tlv(0xDF41, super::rules::SURFACE_MY_NUMBER_IMAGE__IMAGE)?;
         let f_image_span = f_image_tlv.value_span();
         let f_image = crate::field::png(f_image_span, super::rules::SURFACE_MY_NUMBER_IMAGE__IMAGE)?;
         let f_public_key_tlv = r1.tlv(0xDF42, super::rules::SURFACE_MY_NUMBER_IMAGE__PUBLIC_KEY)?;
-        let mut r2 = crate::reader::Reader::within(input, f_public_key_tlv.value_span());
+        let f_public_key_span = f_public_key_tlv.value_span();
+        let mut r2 = crate::reader::Reader::within(input, f_public_key_span);
         let f_public_exponent_tlv = r2.tlv(0x90, super::rules::SURFACE_MY_NUMBER_IMAGE__PUBLIC_EXPONENT)?;
         let f_public_exponent_span = f_public_exponent_tlv.value_span();
         let f_public_exponent =
@@ -1257,7 +1274,8 @@ impl<'a> TextBasicFour<'a> {
     pub fn parse(input: &'a [u8]) -> Result<Self> {
         let mut r0 = crate::reader::Reader::new(input);
         let f_attributes_tlv = r0.tlv(0xFF20, super::rules::TEXT_BASIC_FOUR__ATTRIBUTES)?;
-        let mut r1 = crate::reader::Reader::within(input, f_attributes_tlv.value_span());
+        let f_attributes_span = f_attributes_tlv.value_span();
+        let mut r1 = crate::reader::Reader::within(input, f_attributes_span);
         let f_offsets_tlv = r1.tlv(0xDF21, super::rules::TEXT_BASIC_FOUR__OFFSETS)?;
         let f_offsets_span = f_offsets_tlv.value_span();
         crate::field::check_len(f_offsets_span, 8, 8, super::rules::TEXT_BASIC_FOUR__OFFSETS)?;
@@ -1392,7 +1410,8 @@ impl<'a> TextIntegrity<'a> {
     pub fn parse(input: &'a [u8]) -> Result<Self> {
         let mut r0 = crate::reader::Reader::new(input);
         let f_integrity_tlv = r0.tlv(0xFF30, super::rules::TEXT_INTEGRITY__INTEGRITY)?;
-        let mut r1 = crate::reader::Reader::within(input, f_integrity_tlv.value_span());
+        let f_integrity_span = f_integrity_tlv.value_span();
+        let mut r1 = crate::reader::Reader::within(input, f_integrity_span);
         let f_my_number_digest_tlv = r1.tlv(0xDF31, super::rules::TEXT_INTEGRITY__MY_NUMBER_DIGEST)?;
         let f_my_number_digest_span = f_my_number_digest_tlv.value_span();
         let f_my_number_digest =
@@ -1483,9 +1502,11 @@ impl<'a> TextCvCertificate<'a> {
     pub fn parse(input: &'a [u8]) -> Result<Self> {
         let mut r0 = crate::reader::Reader::new(input);
         let f_cv_certificate_tlv = r0.tlv(0x7F21, super::rules::TEXT_CV_CERTIFICATE__CV_CERTIFICATE)?;
-        let mut r1 = crate::reader::Reader::within(input, f_cv_certificate_tlv.value_span());
+        let f_cv_certificate_span = f_cv_certificate_tlv.value_span();
+        let mut r1 = crate::reader::Reader::within(input, f_cv_certificate_span);
         let f_content_tlv = r1.tlv(0x5F4E, super::rules::TEXT_CV_CERTIFICATE__CONTENT)?;
-        let mut r2 = crate::reader::Reader::within(input, f_content_tlv.value_span());
+        let f_content_span = f_content_tlv.value_span();
+        let mut r2 = crate::reader::Reader::within(input, f_content_span);
         let f_issuer_key_id_span = r2.take(16, super::rules::TEXT_CV_CERTIFICATE__ISSUER_KEY_ID)?;
         let f_issuer_key_id =
             crate::field::bytes(f_issuer_key_id_span, 16, 16, super::rules::TEXT_CV_CERTIFICATE__ISSUER_KEY_ID)?;
@@ -1602,7 +1623,8 @@ impl<'a> TextApInfo<'a> {
     pub fn parse(input: &'a [u8]) -> Result<Self> {
         let mut r0 = crate::reader::Reader::new(input);
         let f_ap_info_tlv = r0.tlv(0xFF40, super::rules::TEXT_AP_INFO__AP_INFO)?;
-        let mut r1 = crate::reader::Reader::within(input, f_ap_info_tlv.value_span());
+        let f_ap_info_span = f_ap_info_tlv.value_span();
+        let mut r1 = crate::reader::Reader::within(input, f_ap_info_span);
         let f_ap_id_tlv = r1.tlv(0xDF41, super::rules::TEXT_AP_INFO__AP_ID)?;
         let f_ap_id_span = f_ap_id_tlv.value_span();
         let f_ap_id = crate::field::bytes(f_ap_id_span, 4, 4, super::rules::TEXT_AP_INFO__AP_ID)?;

@@ -8,8 +8,19 @@
 //   spec/ef/surface_ap.json
 //   spec/ef/text_ap.json
 //   spec/flow/card.json
+//   spec/flow/lifecycle.json
+//   spec/flow/scheme1.json
+//   spec/flow/scheme2.json
+//   spec/flow/scheme3_issuance.json
+//   spec/flow/scheme3_use.json
+//   spec/gp/commands.json
+//   spec/gp/lifecycle.json
 //   spec/pki/profile.json
 //   spec/tlv/tlv.json
+//   spec/tsm/messages.json
+//   spec/tsm/remote_apdu.json
+//   spec/tsm/scp80.json
+//   spec/tsm/scp81.json
 // Do not edit: change the spec and run `cargo xtask codegen`.
 
 //! Instruction bytes, an open enumeration.
@@ -47,6 +58,36 @@ pub enum Ins {
     /// GET DATA (0xCA, `ins.get_data`)
     #[strum(serialize = "GET DATA")]
     GetData,
+    /// INITIALIZE UPDATE (0x50, `ins.initialize_update`)
+    #[strum(serialize = "INITIALIZE UPDATE")]
+    InitializeUpdate,
+    /// EXTERNAL AUTHENTICATE (0x82, `ins.external_authenticate`)
+    #[strum(serialize = "EXTERNAL AUTHENTICATE")]
+    ExternalAuthenticate,
+    /// GET DATA (odd INS) (0xCB, `ins.get_data_odd`)
+    #[strum(serialize = "GET DATA (odd INS)")]
+    GetDataOdd,
+    /// PUT KEY (0xD8, `ins.put_key`)
+    #[strum(serialize = "PUT KEY")]
+    PutKey,
+    /// STORE DATA (0xE2, `ins.store_data`)
+    #[strum(serialize = "STORE DATA")]
+    StoreData,
+    /// DELETE (0xE4, `ins.delete`)
+    #[strum(serialize = "DELETE")]
+    Delete,
+    /// INSTALL (0xE6, `ins.install`)
+    #[strum(serialize = "INSTALL")]
+    Install,
+    /// LOAD (0xE8, `ins.load`)
+    #[strum(serialize = "LOAD")]
+    Load,
+    /// SET STATUS (0xF0, `ins.set_status`)
+    #[strum(serialize = "SET STATUS")]
+    SetStatus,
+    /// GET STATUS (0xF2, `ins.get_status`)
+    #[strum(serialize = "GET STATUS")]
+    GetStatus,
     /// A value the spec does not list.
     #[strum(serialize = "unknown")]
     Unknown(u8),
@@ -65,6 +106,16 @@ impl From<u8> for Ins {
             0xB2 => Self::ReadRecord,
             0xC0 => Self::GetResponse,
             0xCA => Self::GetData,
+            0x50 => Self::InitializeUpdate,
+            0x82 => Self::ExternalAuthenticate,
+            0xCB => Self::GetDataOdd,
+            0xD8 => Self::PutKey,
+            0xE2 => Self::StoreData,
+            0xE4 => Self::Delete,
+            0xE6 => Self::Install,
+            0xE8 => Self::Load,
+            0xF0 => Self::SetStatus,
+            0xF2 => Self::GetStatus,
             other => Self::Unknown(other),
         }
     }
@@ -83,6 +134,16 @@ impl From<Ins> for u8 {
             Ins::ReadRecord => 0xB2,
             Ins::GetResponse => 0xC0,
             Ins::GetData => 0xCA,
+            Ins::InitializeUpdate => 0x50,
+            Ins::ExternalAuthenticate => 0x82,
+            Ins::GetDataOdd => 0xCB,
+            Ins::PutKey => 0xD8,
+            Ins::StoreData => 0xE2,
+            Ins::Delete => 0xE4,
+            Ins::Install => 0xE6,
+            Ins::Load => 0xE8,
+            Ins::SetStatus => 0xF0,
+            Ins::GetStatus => 0xF2,
             Ins::Unknown(other) => other,
         }
     }
@@ -90,7 +151,7 @@ impl From<Ins> for u8 {
 
 impl Ins {
     /// Every value the spec lists.
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 20] = [
         Self::Verify,
         Self::ChangeReferenceData,
         Self::PerformSecurityOperation,
@@ -101,6 +162,16 @@ impl Ins {
         Self::ReadRecord,
         Self::GetResponse,
         Self::GetData,
+        Self::InitializeUpdate,
+        Self::ExternalAuthenticate,
+        Self::GetDataOdd,
+        Self::PutKey,
+        Self::StoreData,
+        Self::Delete,
+        Self::Install,
+        Self::Load,
+        Self::SetStatus,
+        Self::GetStatus,
     ];
 
     /// The spec entry's id, for a listed value.
@@ -116,6 +187,16 @@ impl Ins {
             Self::ReadRecord => Some("ins.read_record"),
             Self::GetResponse => Some("ins.get_response"),
             Self::GetData => Some("ins.get_data"),
+            Self::InitializeUpdate => Some("ins.initialize_update"),
+            Self::ExternalAuthenticate => Some("ins.external_authenticate"),
+            Self::GetDataOdd => Some("ins.get_data_odd"),
+            Self::PutKey => Some("ins.put_key"),
+            Self::StoreData => Some("ins.store_data"),
+            Self::Delete => Some("ins.delete"),
+            Self::Install => Some("ins.install"),
+            Self::Load => Some("ins.load"),
+            Self::SetStatus => Some("ins.set_status"),
+            Self::GetStatus => Some("ins.get_status"),
             Self::Unknown(_) => None,
         }
     }

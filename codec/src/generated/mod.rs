@@ -8,8 +8,19 @@
 //   spec/ef/surface_ap.json
 //   spec/ef/text_ap.json
 //   spec/flow/card.json
+//   spec/flow/lifecycle.json
+//   spec/flow/scheme1.json
+//   spec/flow/scheme2.json
+//   spec/flow/scheme3_issuance.json
+//   spec/flow/scheme3_use.json
+//   spec/gp/commands.json
+//   spec/gp/lifecycle.json
 //   spec/pki/profile.json
 //   spec/tlv/tlv.json
+//   spec/tsm/messages.json
+//   spec/tsm/remote_apdu.json
+//   spec/tsm/scp80.json
+//   spec/tsm/scp81.json
 // Do not edit: change the spec and run `cargo xtask codegen`.
 
 //! Code generated from the spec. See `spec/README.md` for the format and
@@ -25,11 +36,19 @@ pub mod commands;
 pub mod files;
 /// Instruction bytes, an open enumeration.
 pub mod ins;
+/// Data layouts that are neither files nor command data: response data fields.
+pub mod layouts;
 /// Limits every decoder enforces, from `spec/tlv`.
 pub mod limits;
+/// The TSM-layer messages and their types, from `spec/tsm/messages.json`.
+pub mod messages;
 /// The spec rule behind every check, for error messages.
 pub mod rules;
 /// Status words, an open enumeration with the parameterised ones carrying their value.
 pub mod status;
 /// BER-TLV tags with interindustry names, an open enumeration.
 pub mod tags;
+/// SCP80, remote APDU and SCP81 tables, from `spec/tsm`.
+pub mod tsm;
+/// Named value types: open enumerations and sets of flags.
+pub mod types;

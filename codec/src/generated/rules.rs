@@ -8,8 +8,19 @@
 //   spec/ef/surface_ap.json
 //   spec/ef/text_ap.json
 //   spec/flow/card.json
+//   spec/flow/lifecycle.json
+//   spec/flow/scheme1.json
+//   spec/flow/scheme2.json
+//   spec/flow/scheme3_issuance.json
+//   spec/flow/scheme3_use.json
+//   spec/gp/commands.json
+//   spec/gp/lifecycle.json
 //   spec/pki/profile.json
 //   spec/tlv/tlv.json
+//   spec/tsm/messages.json
+//   spec/tsm/remote_apdu.json
+//   spec/tsm/scp80.json
+//   spec/tsm/scp81.json
 // Do not edit: change the spec and run `cargo xtask codegen`.
 
 //! The spec rule behind every check, for error messages.
@@ -168,24 +179,647 @@ pub const COMMON_CARD_RECORD__SERIAL: crate::error::Rule =
     crate::error::Rule { what: "serial", path: "spec/ef/common_ap.json#/files/2/layout/0/children/0" };
 pub const COMMON_PIN: crate::error::Rule =
     crate::error::Rule { what: "common AP PIN", path: "spec/ef/common_ap.json#/files/0" };
+pub const GP_APPLICATION_LIFE_CYCLE: crate::error::Rule = crate::error::Rule {
+    what: "application and security domain life cycle state",
+    path: "spec/gp/lifecycle.json#/types/1",
+};
+pub const GP_CARD_LIFE_CYCLE: crate::error::Rule =
+    crate::error::Rule { what: "card life cycle state", path: "spec/gp/lifecycle.json#/types/0" };
+pub const GP_CARD_MANAGER: crate::error::Rule = crate::error::Rule {
+    what: "Card Manager (Open Platform / Visa AID)",
+    path: "spec/gp/commands.json#/applications/2",
+};
+pub const GP_DELETE_CARD_CONTENT: crate::error::Rule =
+    crate::error::Rule { what: "DELETE (card content)", path: "spec/gp/commands.json#/commands/5" };
+pub const GP_DELETE_CARD_CONTENT__AID: crate::error::Rule =
+    crate::error::Rule { what: "4F (aid)", path: "spec/gp/commands.json#/commands/5/data/0" };
+pub const GP_DELETE_CARD_CONTENT__TOKEN: crate::error::Rule =
+    crate::error::Rule { what: "9E (token)", path: "spec/gp/commands.json#/commands/5/data/2" };
+pub const GP_DELETE_CARD_CONTENT__TOKEN_CRT: crate::error::Rule =
+    crate::error::Rule { what: "B6 (token_crt)", path: "spec/gp/commands.json#/commands/5/data/1" };
+pub const GP_DELETE_KEY: crate::error::Rule =
+    crate::error::Rule { what: "DELETE (key)", path: "spec/gp/commands.json#/commands/6" };
+pub const GP_DELETE_KEY__KEY_ID: crate::error::Rule =
+    crate::error::Rule { what: "D0 (key_id)", path: "spec/gp/commands.json#/commands/6/data/0" };
+pub const GP_DELETE_KEY__KEY_VERSION: crate::error::Rule =
+    crate::error::Rule { what: "D2 (key_version)", path: "spec/gp/commands.json#/commands/6/data/1" };
+pub const GP_EXTERNAL_AUTHENTICATE: crate::error::Rule =
+    crate::error::Rule { what: "EXTERNAL AUTHENTICATE (secure channel)", path: "spec/gp/commands.json#/commands/26" };
+pub const GP_EXTERNAL_AUTHENTICATE__HOST_CRYPTOGRAM: crate::error::Rule =
+    crate::error::Rule { what: "host_cryptogram", path: "spec/gp/commands.json#/commands/26/data/0" };
+pub const GP_EXTERNAL_AUTHENTICATE__MAC: crate::error::Rule =
+    crate::error::Rule { what: "mac", path: "spec/gp/commands.json#/commands/26/data/1" };
+pub const GP_GET_DATA: crate::error::Rule =
+    crate::error::Rule { what: "GET DATA (GlobalPlatform)", path: "spec/gp/commands.json#/commands/2" };
+pub const GP_GET_DATA_ODD: crate::error::Rule =
+    crate::error::Rule { what: "GET DATA (odd INS, GlobalPlatform)", path: "spec/gp/commands.json#/commands/3" };
+pub const GP_GET_STATUS: crate::error::Rule =
+    crate::error::Rule { what: "GET STATUS", path: "spec/gp/commands.json#/commands/4" };
+pub const GP_GET_STATUS_APPLICATIONS_RESPONSE: crate::error::Rule = crate::error::Rule {
+    what: "GET STATUS response (applications and security domains)",
+    path: "spec/gp/commands.json#/data_layouts/2",
+};
+pub const GP_GET_STATUS_APPLICATIONS_RESPONSE__AID: crate::error::Rule =
+    crate::error::Rule { what: "4F (aid)", path: "spec/gp/commands.json#/data_layouts/2/layout/0/children/0" };
+pub const GP_GET_STATUS_APPLICATIONS_RESPONSE__ASSOCIATED_SECURITY_DOMAIN: crate::error::Rule = crate::error::Rule {
+    what: "CC (associated_security_domain)",
+    path: "spec/gp/commands.json#/data_layouts/2/layout/0/children/7",
+};
+pub const GP_GET_STATUS_APPLICATIONS_RESPONSE__ENTRIES: crate::error::Rule =
+    crate::error::Rule { what: "E3 (entries)", path: "spec/gp/commands.json#/data_layouts/2/layout/0" };
+pub const GP_GET_STATUS_APPLICATIONS_RESPONSE__IMPLICIT_SELECTION: crate::error::Rule = crate::error::Rule {
+    what: "CF (implicit_selection)",
+    path: "spec/gp/commands.json#/data_layouts/2/layout/0/children/3",
+};
+pub const GP_GET_STATUS_APPLICATIONS_RESPONSE__LIFE_CYCLE: crate::error::Rule = crate::error::Rule {
+    what: "life_cycle",
+    path: "spec/gp/commands.json#/data_layouts/2/layout/0/children/1/children/0",
+};
+pub const GP_GET_STATUS_APPLICATIONS_RESPONSE__LIFE_CYCLE_EXTRA: crate::error::Rule = crate::error::Rule {
+    what: "life_cycle_extra",
+    path: "spec/gp/commands.json#/data_layouts/2/layout/0/children/1/children/1",
+};
+pub const GP_GET_STATUS_APPLICATIONS_RESPONSE__LIFE_CYCLE_STATE: crate::error::Rule = crate::error::Rule {
+    what: "9F70 (life_cycle_state)",
+    path: "spec/gp/commands.json#/data_layouts/2/layout/0/children/1",
+};
+pub const GP_GET_STATUS_APPLICATIONS_RESPONSE__LOAD_FILE_AID: crate::error::Rule = crate::error::Rule {
+    what: "C4 (load_file_aid)",
+    path: "spec/gp/commands.json#/data_layouts/2/layout/0/children/4",
+};
+pub const GP_GET_STATUS_APPLICATIONS_RESPONSE__LOAD_FILE_VERSION: crate::error::Rule = crate::error::Rule {
+    what: "CE (load_file_version)",
+    path: "spec/gp/commands.json#/data_layouts/2/layout/0/children/5",
+};
+pub const GP_GET_STATUS_APPLICATIONS_RESPONSE__MODULES: crate::error::Rule =
+    crate::error::Rule { what: "84 (modules)", path: "spec/gp/commands.json#/data_layouts/2/layout/0/children/6" };
+pub const GP_GET_STATUS_APPLICATIONS_RESPONSE__PRIVILEGES: crate::error::Rule =
+    crate::error::Rule { what: "C5 (privileges)", path: "spec/gp/commands.json#/data_layouts/2/layout/0/children/2" };
+pub const GP_GET_STATUS_APPLICATIONS_RESPONSE__UNLISTED: crate::error::Rule =
+    crate::error::Rule { what: "unlisted", path: "spec/gp/commands.json#/data_layouts/2/layout/0/children/8" };
+pub const GP_GET_STATUS_ISD_RESPONSE: crate::error::Rule = crate::error::Rule {
+    what: "GET STATUS response (issuer security domain)",
+    path: "spec/gp/commands.json#/data_layouts/1",
+};
+pub const GP_GET_STATUS_ISD_RESPONSE__AID: crate::error::Rule =
+    crate::error::Rule { what: "4F (aid)", path: "spec/gp/commands.json#/data_layouts/1/layout/0/children/0" };
+pub const GP_GET_STATUS_ISD_RESPONSE__ASSOCIATED_SECURITY_DOMAIN: crate::error::Rule = crate::error::Rule {
+    what: "CC (associated_security_domain)",
+    path: "spec/gp/commands.json#/data_layouts/1/layout/0/children/7",
+};
+pub const GP_GET_STATUS_ISD_RESPONSE__ENTRIES: crate::error::Rule =
+    crate::error::Rule { what: "E3 (entries)", path: "spec/gp/commands.json#/data_layouts/1/layout/0" };
+pub const GP_GET_STATUS_ISD_RESPONSE__IMPLICIT_SELECTION: crate::error::Rule = crate::error::Rule {
+    what: "CF (implicit_selection)",
+    path: "spec/gp/commands.json#/data_layouts/1/layout/0/children/3",
+};
+pub const GP_GET_STATUS_ISD_RESPONSE__LIFE_CYCLE: crate::error::Rule = crate::error::Rule {
+    what: "life_cycle",
+    path: "spec/gp/commands.json#/data_layouts/1/layout/0/children/1/children/0",
+};
+pub const GP_GET_STATUS_ISD_RESPONSE__LIFE_CYCLE_EXTRA: crate::error::Rule = crate::error::Rule {
+    what: "life_cycle_extra",
+    path: "spec/gp/commands.json#/data_layouts/1/layout/0/children/1/children/1",
+};
+pub const GP_GET_STATUS_ISD_RESPONSE__LIFE_CYCLE_STATE: crate::error::Rule = crate::error::Rule {
+    what: "9F70 (life_cycle_state)",
+    path: "spec/gp/commands.json#/data_layouts/1/layout/0/children/1",
+};
+pub const GP_GET_STATUS_ISD_RESPONSE__LOAD_FILE_AID: crate::error::Rule = crate::error::Rule {
+    what: "C4 (load_file_aid)",
+    path: "spec/gp/commands.json#/data_layouts/1/layout/0/children/4",
+};
+pub const GP_GET_STATUS_ISD_RESPONSE__LOAD_FILE_VERSION: crate::error::Rule = crate::error::Rule {
+    what: "CE (load_file_version)",
+    path: "spec/gp/commands.json#/data_layouts/1/layout/0/children/5",
+};
+pub const GP_GET_STATUS_ISD_RESPONSE__MODULES: crate::error::Rule =
+    crate::error::Rule { what: "84 (modules)", path: "spec/gp/commands.json#/data_layouts/1/layout/0/children/6" };
+pub const GP_GET_STATUS_ISD_RESPONSE__PRIVILEGES: crate::error::Rule =
+    crate::error::Rule { what: "C5 (privileges)", path: "spec/gp/commands.json#/data_layouts/1/layout/0/children/2" };
+pub const GP_GET_STATUS_ISD_RESPONSE__UNLISTED: crate::error::Rule =
+    crate::error::Rule { what: "unlisted", path: "spec/gp/commands.json#/data_layouts/1/layout/0/children/8" };
+pub const GP_GET_STATUS_LOAD_FILES_RESPONSE: crate::error::Rule = crate::error::Rule {
+    what: "GET STATUS response (executable load files and modules)",
+    path: "spec/gp/commands.json#/data_layouts/3",
+};
+pub const GP_GET_STATUS_LOAD_FILES_RESPONSE__AID: crate::error::Rule =
+    crate::error::Rule { what: "4F (aid)", path: "spec/gp/commands.json#/data_layouts/3/layout/0/children/0" };
+pub const GP_GET_STATUS_LOAD_FILES_RESPONSE__ASSOCIATED_SECURITY_DOMAIN: crate::error::Rule = crate::error::Rule {
+    what: "CC (associated_security_domain)",
+    path: "spec/gp/commands.json#/data_layouts/3/layout/0/children/4",
+};
+pub const GP_GET_STATUS_LOAD_FILES_RESPONSE__ENTRIES: crate::error::Rule =
+    crate::error::Rule { what: "E3 (entries)", path: "spec/gp/commands.json#/data_layouts/3/layout/0" };
+pub const GP_GET_STATUS_LOAD_FILES_RESPONSE__LIFE_CYCLE: crate::error::Rule = crate::error::Rule {
+    what: "life_cycle",
+    path: "spec/gp/commands.json#/data_layouts/3/layout/0/children/1/children/0",
+};
+pub const GP_GET_STATUS_LOAD_FILES_RESPONSE__LIFE_CYCLE_EXTRA: crate::error::Rule = crate::error::Rule {
+    what: "life_cycle_extra",
+    path: "spec/gp/commands.json#/data_layouts/3/layout/0/children/1/children/1",
+};
+pub const GP_GET_STATUS_LOAD_FILES_RESPONSE__LIFE_CYCLE_STATE: crate::error::Rule = crate::error::Rule {
+    what: "9F70 (life_cycle_state)",
+    path: "spec/gp/commands.json#/data_layouts/3/layout/0/children/1",
+};
+pub const GP_GET_STATUS_LOAD_FILES_RESPONSE__LOAD_FILE_VERSION: crate::error::Rule = crate::error::Rule {
+    what: "CE (load_file_version)",
+    path: "spec/gp/commands.json#/data_layouts/3/layout/0/children/2",
+};
+pub const GP_GET_STATUS_LOAD_FILES_RESPONSE__MODULES: crate::error::Rule =
+    crate::error::Rule { what: "84 (modules)", path: "spec/gp/commands.json#/data_layouts/3/layout/0/children/3" };
+pub const GP_GET_STATUS_LOAD_FILES_RESPONSE__UNLISTED: crate::error::Rule =
+    crate::error::Rule { what: "unlisted", path: "spec/gp/commands.json#/data_layouts/3/layout/0/children/5" };
+pub const GP_GET_STATUS__AID: crate::error::Rule =
+    crate::error::Rule { what: "4F (aid)", path: "spec/gp/commands.json#/commands/4/data/0" };
+pub const GP_GET_STATUS__TAG_LIST: crate::error::Rule =
+    crate::error::Rule { what: "5C (tag_list)", path: "spec/gp/commands.json#/commands/4/data/1" };
+pub const GP_INITIALIZE_UPDATE: crate::error::Rule =
+    crate::error::Rule { what: "INITIALIZE UPDATE", path: "spec/gp/commands.json#/commands/24" };
+pub const GP_INITIALIZE_UPDATE_RESPONSE_SCP02: crate::error::Rule =
+    crate::error::Rule { what: "INITIALIZE UPDATE response (SCP02)", path: "spec/gp/commands.json#/data_layouts/4" };
+pub const GP_INITIALIZE_UPDATE_RESPONSE_SCP02__CARD_CHALLENGE: crate::error::Rule =
+    crate::error::Rule { what: "card_challenge", path: "spec/gp/commands.json#/data_layouts/4/layout/4" };
+pub const GP_INITIALIZE_UPDATE_RESPONSE_SCP02__CARD_CRYPTOGRAM: crate::error::Rule =
+    crate::error::Rule { what: "card_cryptogram", path: "spec/gp/commands.json#/data_layouts/4/layout/5" };
+pub const GP_INITIALIZE_UPDATE_RESPONSE_SCP02__KEY_DIVERSIFICATION_DATA: crate::error::Rule =
+    crate::error::Rule { what: "key_diversification_data", path: "spec/gp/commands.json#/data_layouts/4/layout/0" };
+pub const GP_INITIALIZE_UPDATE_RESPONSE_SCP02__KEY_VERSION: crate::error::Rule =
+    crate::error::Rule { what: "key_version", path: "spec/gp/commands.json#/data_layouts/4/layout/1" };
+pub const GP_INITIALIZE_UPDATE_RESPONSE_SCP02__SCP_IDENTIFIER: crate::error::Rule =
+    crate::error::Rule { what: "scp_identifier", path: "spec/gp/commands.json#/data_layouts/4/layout/2" };
+pub const GP_INITIALIZE_UPDATE_RESPONSE_SCP02__SEQUENCE_COUNTER: crate::error::Rule =
+    crate::error::Rule { what: "sequence_counter", path: "spec/gp/commands.json#/data_layouts/4/layout/3" };
+pub const GP_INITIALIZE_UPDATE_RESPONSE_SCP03: crate::error::Rule = crate::error::Rule {
+    what: "INITIALIZE UPDATE response (SCP03, S8 mode)",
+    path: "spec/gp/commands.json#/data_layouts/5",
+};
+pub const GP_INITIALIZE_UPDATE_RESPONSE_SCP03_S16: crate::error::Rule = crate::error::Rule {
+    what: "INITIALIZE UPDATE response (SCP03, S16 mode)",
+    path: "spec/gp/commands.json#/data_layouts/6",
+};
+pub const GP_INITIALIZE_UPDATE_RESPONSE_SCP03_S16__CARD_CHALLENGE: crate::error::Rule =
+    crate::error::Rule { what: "card_challenge", path: "spec/gp/commands.json#/data_layouts/6/layout/4" };
+pub const GP_INITIALIZE_UPDATE_RESPONSE_SCP03_S16__CARD_CRYPTOGRAM: crate::error::Rule =
+    crate::error::Rule { what: "card_cryptogram", path: "spec/gp/commands.json#/data_layouts/6/layout/5" };
+pub const GP_INITIALIZE_UPDATE_RESPONSE_SCP03_S16__KEY_DIVERSIFICATION_DATA: crate::error::Rule =
+    crate::error::Rule { what: "key_diversification_data", path: "spec/gp/commands.json#/data_layouts/6/layout/0" };
+pub const GP_INITIALIZE_UPDATE_RESPONSE_SCP03_S16__KEY_VERSION: crate::error::Rule =
+    crate::error::Rule { what: "key_version", path: "spec/gp/commands.json#/data_layouts/6/layout/1" };
+pub const GP_INITIALIZE_UPDATE_RESPONSE_SCP03_S16__SCP_IDENTIFIER: crate::error::Rule =
+    crate::error::Rule { what: "scp_identifier", path: "spec/gp/commands.json#/data_layouts/6/layout/2" };
+pub const GP_INITIALIZE_UPDATE_RESPONSE_SCP03_S16__SCP_PARAMETER: crate::error::Rule =
+    crate::error::Rule { what: "scp_parameter", path: "spec/gp/commands.json#/data_layouts/6/layout/3" };
+pub const GP_INITIALIZE_UPDATE_RESPONSE_SCP03_S16__SEQUENCE_COUNTER: crate::error::Rule =
+    crate::error::Rule { what: "sequence_counter", path: "spec/gp/commands.json#/data_layouts/6/layout/6" };
+pub const GP_INITIALIZE_UPDATE_RESPONSE_SCP03__CARD_CHALLENGE: crate::error::Rule =
+    crate::error::Rule { what: "card_challenge", path: "spec/gp/commands.json#/data_layouts/5/layout/4" };
+pub const GP_INITIALIZE_UPDATE_RESPONSE_SCP03__CARD_CRYPTOGRAM: crate::error::Rule =
+    crate::error::Rule { what: "card_cryptogram", path: "spec/gp/commands.json#/data_layouts/5/layout/5" };
+pub const GP_INITIALIZE_UPDATE_RESPONSE_SCP03__KEY_DIVERSIFICATION_DATA: crate::error::Rule =
+    crate::error::Rule { what: "key_diversification_data", path: "spec/gp/commands.json#/data_layouts/5/layout/0" };
+pub const GP_INITIALIZE_UPDATE_RESPONSE_SCP03__KEY_VERSION: crate::error::Rule =
+    crate::error::Rule { what: "key_version", path: "spec/gp/commands.json#/data_layouts/5/layout/1" };
+pub const GP_INITIALIZE_UPDATE_RESPONSE_SCP03__SCP_IDENTIFIER: crate::error::Rule =
+    crate::error::Rule { what: "scp_identifier", path: "spec/gp/commands.json#/data_layouts/5/layout/2" };
+pub const GP_INITIALIZE_UPDATE_RESPONSE_SCP03__SCP_PARAMETER: crate::error::Rule =
+    crate::error::Rule { what: "scp_parameter", path: "spec/gp/commands.json#/data_layouts/5/layout/3" };
+pub const GP_INITIALIZE_UPDATE_RESPONSE_SCP03__SEQUENCE_COUNTER: crate::error::Rule =
+    crate::error::Rule { what: "sequence_counter", path: "spec/gp/commands.json#/data_layouts/5/layout/6" };
+pub const GP_INITIALIZE_UPDATE_S16: crate::error::Rule =
+    crate::error::Rule { what: "INITIALIZE UPDATE (SCP03 S16 mode)", path: "spec/gp/commands.json#/commands/25" };
+pub const GP_INITIALIZE_UPDATE_S16__HOST_CHALLENGE: crate::error::Rule =
+    crate::error::Rule { what: "host_challenge", path: "spec/gp/commands.json#/commands/25/data/0" };
+pub const GP_INITIALIZE_UPDATE__HOST_CHALLENGE: crate::error::Rule =
+    crate::error::Rule { what: "host_challenge", path: "spec/gp/commands.json#/commands/24/data/0" };
+pub const GP_INSTALL_FOR_EXTRADITION: crate::error::Rule =
+    crate::error::Rule { what: "INSTALL [for extradition]", path: "spec/gp/commands.json#/commands/11" };
+pub const GP_INSTALL_FOR_EXTRADITION__APPLICATION_AID: crate::error::Rule =
+    crate::error::Rule { what: "application_aid", path: "spec/gp/commands.json#/commands/11/data/2" };
+pub const GP_INSTALL_FOR_EXTRADITION__EMPTY_1: crate::error::Rule =
+    crate::error::Rule { what: "empty_1", path: "spec/gp/commands.json#/commands/11/data/1" };
+pub const GP_INSTALL_FOR_EXTRADITION__EMPTY_2: crate::error::Rule =
+    crate::error::Rule { what: "empty_2", path: "spec/gp/commands.json#/commands/11/data/3" };
+pub const GP_INSTALL_FOR_EXTRADITION__EXTRADITION_PARAMETERS: crate::error::Rule =
+    crate::error::Rule { what: "extradition_parameters", path: "spec/gp/commands.json#/commands/11/data/4" };
+pub const GP_INSTALL_FOR_EXTRADITION__EXTRADITION_TOKEN: crate::error::Rule =
+    crate::error::Rule { what: "extradition_token", path: "spec/gp/commands.json#/commands/11/data/5" };
+pub const GP_INSTALL_FOR_EXTRADITION__SECURITY_DOMAIN_AID: crate::error::Rule =
+    crate::error::Rule { what: "security_domain_aid", path: "spec/gp/commands.json#/commands/11/data/0" };
+pub const GP_INSTALL_FOR_INSTALL: crate::error::Rule =
+    crate::error::Rule { what: "INSTALL [for install]", path: "spec/gp/commands.json#/commands/8" };
+pub const GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE: crate::error::Rule =
+    crate::error::Rule { what: "INSTALL [for install and make selectable]", path: "spec/gp/commands.json#/commands/9" };
+pub const GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__APPLICATION_AID: crate::error::Rule =
+    crate::error::Rule { what: "application_aid", path: "spec/gp/commands.json#/commands/9/data/2" };
+pub const GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__APPLICATION_PARAMETERS: crate::error::Rule = crate::error::Rule {
+    what: "C9 (application_parameters)",
+    path: "spec/gp/commands.json#/commands/9/data/4/children/0",
+};
+pub const GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__GLOBAL_SERVICE_PARAMETERS: crate::error::Rule =
+    crate::error::Rule {
+        what: "CB (global_service_parameters)",
+        path: "spec/gp/commands.json#/commands/9/data/4/children/1/children/2",
+    };
+pub const GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__IMPLICIT_SELECTION: crate::error::Rule = crate::error::Rule {
+    what: "CF (implicit_selection)",
+    path: "spec/gp/commands.json#/commands/9/data/4/children/1/children/6",
+};
+pub const GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__INSTALL_PARAMETERS: crate::error::Rule =
+    crate::error::Rule { what: "install_parameters", path: "spec/gp/commands.json#/commands/9/data/4" };
+pub const GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__INSTALL_TOKEN: crate::error::Rule =
+    crate::error::Rule { what: "install_token", path: "spec/gp/commands.json#/commands/9/data/5" };
+pub const GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__LOAD_FILE_AID: crate::error::Rule =
+    crate::error::Rule { what: "load_file_aid", path: "spec/gp/commands.json#/commands/9/data/0" };
+pub const GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__MODULE_AID: crate::error::Rule =
+    crate::error::Rule { what: "module_aid", path: "spec/gp/commands.json#/commands/9/data/1" };
+pub const GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__NON_VOLATILE_MEMORY: crate::error::Rule = crate::error::Rule {
+    what: "C8 (non_volatile_memory)",
+    path: "spec/gp/commands.json#/commands/9/data/4/children/1/children/1",
+};
+pub const GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__NON_VOLATILE_RESERVED_MEMORY: crate::error::Rule =
+    crate::error::Rule {
+        what: "D8 (non_volatile_reserved_memory)",
+        path: "spec/gp/commands.json#/commands/9/data/4/children/1/children/4",
+    };
+pub const GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__PRIVILEGES: crate::error::Rule =
+    crate::error::Rule { what: "privileges", path: "spec/gp/commands.json#/commands/9/data/3" };
+pub const GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__SYSTEM_PARAMETERS: crate::error::Rule =
+    crate::error::Rule { what: "EF (system_parameters)", path: "spec/gp/commands.json#/commands/9/data/4/children/1" };
+pub const GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__TOKEN_CRT: crate::error::Rule =
+    crate::error::Rule { what: "B6 (token_crt)", path: "spec/gp/commands.json#/commands/9/data/4/children/3" };
+pub const GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__TOOLKIT_PARAMETERS: crate::error::Rule = crate::error::Rule {
+    what: "CA (toolkit_parameters)",
+    path: "spec/gp/commands.json#/commands/9/data/4/children/1/children/5",
+};
+pub const GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__UICC_PARAMETERS: crate::error::Rule =
+    crate::error::Rule { what: "EA (uicc_parameters)", path: "spec/gp/commands.json#/commands/9/data/4/children/2" };
+pub const GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__VOLATILE_MEMORY: crate::error::Rule = crate::error::Rule {
+    what: "C7 (volatile_memory)",
+    path: "spec/gp/commands.json#/commands/9/data/4/children/1/children/0",
+};
+pub const GP_INSTALL_FOR_INSTALL_AND_MAKE_SELECTABLE__VOLATILE_RESERVED_MEMORY: crate::error::Rule =
+    crate::error::Rule {
+        what: "D7 (volatile_reserved_memory)",
+        path: "spec/gp/commands.json#/commands/9/data/4/children/1/children/3",
+    };
+pub const GP_INSTALL_FOR_INSTALL__APPLICATION_AID: crate::error::Rule =
+    crate::error::Rule { what: "application_aid", path: "spec/gp/commands.json#/commands/8/data/2" };
+pub const GP_INSTALL_FOR_INSTALL__APPLICATION_PARAMETERS: crate::error::Rule = crate::error::Rule {
+    what: "C9 (application_parameters)",
+    path: "spec/gp/commands.json#/commands/8/data/4/children/0",
+};
+pub const GP_INSTALL_FOR_INSTALL__GLOBAL_SERVICE_PARAMETERS: crate::error::Rule = crate::error::Rule {
+    what: "CB (global_service_parameters)",
+    path: "spec/gp/commands.json#/commands/8/data/4/children/1/children/2",
+};
+pub const GP_INSTALL_FOR_INSTALL__IMPLICIT_SELECTION: crate::error::Rule = crate::error::Rule {
+    what: "CF (implicit_selection)",
+    path: "spec/gp/commands.json#/commands/8/data/4/children/1/children/6",
+};
+pub const GP_INSTALL_FOR_INSTALL__INSTALL_PARAMETERS: crate::error::Rule =
+    crate::error::Rule { what: "install_parameters", path: "spec/gp/commands.json#/commands/8/data/4" };
+pub const GP_INSTALL_FOR_INSTALL__INSTALL_TOKEN: crate::error::Rule =
+    crate::error::Rule { what: "install_token", path: "spec/gp/commands.json#/commands/8/data/5" };
+pub const GP_INSTALL_FOR_INSTALL__LOAD_FILE_AID: crate::error::Rule =
+    crate::error::Rule { what: "load_file_aid", path: "spec/gp/commands.json#/commands/8/data/0" };
+pub const GP_INSTALL_FOR_INSTALL__MODULE_AID: crate::error::Rule =
+    crate::error::Rule { what: "module_aid", path: "spec/gp/commands.json#/commands/8/data/1" };
+pub const GP_INSTALL_FOR_INSTALL__NON_VOLATILE_MEMORY: crate::error::Rule = crate::error::Rule {
+    what: "C8 (non_volatile_memory)",
+    path: "spec/gp/commands.json#/commands/8/data/4/children/1/children/1",
+};
+pub const GP_INSTALL_FOR_INSTALL__NON_VOLATILE_RESERVED_MEMORY: crate::error::Rule = crate::error::Rule {
+    what: "D8 (non_volatile_reserved_memory)",
+    path: "spec/gp/commands.json#/commands/8/data/4/children/1/children/4",
+};
+pub const GP_INSTALL_FOR_INSTALL__PRIVILEGES: crate::error::Rule =
+    crate::error::Rule { what: "privileges", path: "spec/gp/commands.json#/commands/8/data/3" };
+pub const GP_INSTALL_FOR_INSTALL__SYSTEM_PARAMETERS: crate::error::Rule =
+    crate::error::Rule { what: "EF (system_parameters)", path: "spec/gp/commands.json#/commands/8/data/4/children/1" };
+pub const GP_INSTALL_FOR_INSTALL__TOKEN_CRT: crate::error::Rule =
+    crate::error::Rule { what: "B6 (token_crt)", path: "spec/gp/commands.json#/commands/8/data/4/children/3" };
+pub const GP_INSTALL_FOR_INSTALL__TOOLKIT_PARAMETERS: crate::error::Rule = crate::error::Rule {
+    what: "CA (toolkit_parameters)",
+    path: "spec/gp/commands.json#/commands/8/data/4/children/1/children/5",
+};
+pub const GP_INSTALL_FOR_INSTALL__UICC_PARAMETERS: crate::error::Rule =
+    crate::error::Rule { what: "EA (uicc_parameters)", path: "spec/gp/commands.json#/commands/8/data/4/children/2" };
+pub const GP_INSTALL_FOR_INSTALL__VOLATILE_MEMORY: crate::error::Rule = crate::error::Rule {
+    what: "C7 (volatile_memory)",
+    path: "spec/gp/commands.json#/commands/8/data/4/children/1/children/0",
+};
+pub const GP_INSTALL_FOR_INSTALL__VOLATILE_RESERVED_MEMORY: crate::error::Rule = crate::error::Rule {
+    what: "D7 (volatile_reserved_memory)",
+    path: "spec/gp/commands.json#/commands/8/data/4/children/1/children/3",
+};
+pub const GP_INSTALL_FOR_LOAD: crate::error::Rule =
+    crate::error::Rule { what: "INSTALL [for load]", path: "spec/gp/commands.json#/commands/7" };
+pub const GP_INSTALL_FOR_LOAD__LOAD_FILE_AID: crate::error::Rule =
+    crate::error::Rule { what: "load_file_aid", path: "spec/gp/commands.json#/commands/7/data/0" };
+pub const GP_INSTALL_FOR_LOAD__LOAD_FILE_DATA_BLOCK_FORMAT: crate::error::Rule = crate::error::Rule {
+    what: "CD (load_file_data_block_format)",
+    path: "spec/gp/commands.json#/commands/7/data/3/children/0/children/3",
+};
+pub const GP_INSTALL_FOR_LOAD__LOAD_FILE_DATA_BLOCK_PARAMETERS: crate::error::Rule = crate::error::Rule {
+    what: "DD (load_file_data_block_parameters)",
+    path: "spec/gp/commands.json#/commands/7/data/3/children/0/children/4",
+};
+pub const GP_INSTALL_FOR_LOAD__LOAD_FILE_HASH: crate::error::Rule =
+    crate::error::Rule { what: "load_file_hash", path: "spec/gp/commands.json#/commands/7/data/2" };
+pub const GP_INSTALL_FOR_LOAD__LOAD_PARAMETERS: crate::error::Rule =
+    crate::error::Rule { what: "load_parameters", path: "spec/gp/commands.json#/commands/7/data/3" };
+pub const GP_INSTALL_FOR_LOAD__LOAD_SYSTEM_PARAMETERS: crate::error::Rule = crate::error::Rule {
+    what: "EF (load_system_parameters)",
+    path: "spec/gp/commands.json#/commands/7/data/3/children/0",
+};
+pub const GP_INSTALL_FOR_LOAD__LOAD_TOKEN: crate::error::Rule =
+    crate::error::Rule { what: "load_token", path: "spec/gp/commands.json#/commands/7/data/4" };
+pub const GP_INSTALL_FOR_LOAD__NON_VOLATILE_CODE_MINIMUM: crate::error::Rule = crate::error::Rule {
+    what: "C6 (non_volatile_code_minimum)",
+    path: "spec/gp/commands.json#/commands/7/data/3/children/0/children/0",
+};
+pub const GP_INSTALL_FOR_LOAD__NON_VOLATILE_DATA_MINIMUM: crate::error::Rule = crate::error::Rule {
+    what: "C8 (non_volatile_data_minimum)",
+    path: "spec/gp/commands.json#/commands/7/data/3/children/0/children/2",
+};
+pub const GP_INSTALL_FOR_LOAD__SECURITY_DOMAIN_AID: crate::error::Rule =
+    crate::error::Rule { what: "security_domain_aid", path: "spec/gp/commands.json#/commands/7/data/1" };
+pub const GP_INSTALL_FOR_LOAD__VOLATILE_DATA_MINIMUM: crate::error::Rule = crate::error::Rule {
+    what: "C7 (volatile_data_minimum)",
+    path: "spec/gp/commands.json#/commands/7/data/3/children/0/children/1",
+};
+pub const GP_INSTALL_FOR_MAKE_SELECTABLE: crate::error::Rule =
+    crate::error::Rule { what: "INSTALL [for make selectable]", path: "spec/gp/commands.json#/commands/10" };
+pub const GP_INSTALL_FOR_MAKE_SELECTABLE__APPLICATION_AID: crate::error::Rule =
+    crate::error::Rule { what: "application_aid", path: "spec/gp/commands.json#/commands/10/data/2" };
+pub const GP_INSTALL_FOR_MAKE_SELECTABLE__INSTALL_TOKEN: crate::error::Rule =
+    crate::error::Rule { what: "install_token", path: "spec/gp/commands.json#/commands/10/data/5" };
+pub const GP_INSTALL_FOR_MAKE_SELECTABLE__LOAD_FILE_AID: crate::error::Rule =
+    crate::error::Rule { what: "load_file_aid", path: "spec/gp/commands.json#/commands/10/data/0" };
+pub const GP_INSTALL_FOR_MAKE_SELECTABLE__MAKE_SELECTABLE_PARAMETERS: crate::error::Rule =
+    crate::error::Rule { what: "make_selectable_parameters", path: "spec/gp/commands.json#/commands/10/data/4" };
+pub const GP_INSTALL_FOR_MAKE_SELECTABLE__MODULE_AID: crate::error::Rule =
+    crate::error::Rule { what: "module_aid", path: "spec/gp/commands.json#/commands/10/data/1" };
+pub const GP_INSTALL_FOR_MAKE_SELECTABLE__PRIVILEGES: crate::error::Rule =
+    crate::error::Rule { what: "privileges", path: "spec/gp/commands.json#/commands/10/data/3" };
+pub const GP_INSTALL_FOR_PERSONALIZATION: crate::error::Rule =
+    crate::error::Rule { what: "INSTALL [for personalization]", path: "spec/gp/commands.json#/commands/12" };
+pub const GP_INSTALL_FOR_PERSONALIZATION__APPLICATION_AID: crate::error::Rule =
+    crate::error::Rule { what: "application_aid", path: "spec/gp/commands.json#/commands/12/data/2" };
+pub const GP_INSTALL_FOR_PERSONALIZATION__EMPTY_1: crate::error::Rule =
+    crate::error::Rule { what: "empty_1", path: "spec/gp/commands.json#/commands/12/data/0" };
+pub const GP_INSTALL_FOR_PERSONALIZATION__EMPTY_2: crate::error::Rule =
+    crate::error::Rule { what: "empty_2", path: "spec/gp/commands.json#/commands/12/data/1" };
+pub const GP_INSTALL_FOR_PERSONALIZATION__EMPTY_3: crate::error::Rule =
+    crate::error::Rule { what: "empty_3", path: "spec/gp/commands.json#/commands/12/data/3" };
+pub const GP_INSTALL_FOR_PERSONALIZATION__EMPTY_4: crate::error::Rule =
+    crate::error::Rule { what: "empty_4", path: "spec/gp/commands.json#/commands/12/data/4" };
+pub const GP_INSTALL_FOR_PERSONALIZATION__EMPTY_5: crate::error::Rule =
+    crate::error::Rule { what: "empty_5", path: "spec/gp/commands.json#/commands/12/data/5" };
+pub const GP_INSTALL_FOR_REGISTRY_UPDATE: crate::error::Rule =
+    crate::error::Rule { what: "INSTALL [for registry update]", path: "spec/gp/commands.json#/commands/13" };
+pub const GP_INSTALL_FOR_REGISTRY_UPDATE__APPLICATION_AID: crate::error::Rule =
+    crate::error::Rule { what: "application_aid", path: "spec/gp/commands.json#/commands/13/data/2" };
+pub const GP_INSTALL_FOR_REGISTRY_UPDATE__EMPTY_1: crate::error::Rule =
+    crate::error::Rule { what: "empty_1", path: "spec/gp/commands.json#/commands/13/data/1" };
+pub const GP_INSTALL_FOR_REGISTRY_UPDATE__PRIVILEGES: crate::error::Rule =
+    crate::error::Rule { what: "privileges", path: "spec/gp/commands.json#/commands/13/data/3" };
+pub const GP_INSTALL_FOR_REGISTRY_UPDATE__REGISTRY_UPDATE_PARAMETERS: crate::error::Rule =
+    crate::error::Rule { what: "registry_update_parameters", path: "spec/gp/commands.json#/commands/13/data/4" };
+pub const GP_INSTALL_FOR_REGISTRY_UPDATE__REGISTRY_UPDATE_TOKEN: crate::error::Rule =
+    crate::error::Rule { what: "registry_update_token", path: "spec/gp/commands.json#/commands/13/data/5" };
+pub const GP_INSTALL_FOR_REGISTRY_UPDATE__SECURITY_DOMAIN_AID: crate::error::Rule =
+    crate::error::Rule { what: "security_domain_aid", path: "spec/gp/commands.json#/commands/13/data/0" };
+pub const GP_ISD: crate::error::Rule = crate::error::Rule {
+    what: "Issuer Security Domain (GlobalPlatform AID)",
+    path: "spec/gp/commands.json#/applications/0",
+};
+pub const GP_ISD_SHORT: crate::error::Rule = crate::error::Rule {
+    what: "Issuer Security Domain (seven-byte AID)",
+    path: "spec/gp/commands.json#/applications/1",
+};
+pub const GP_KEY_ACCESS: crate::error::Rule =
+    crate::error::Rule { what: "key access", path: "spec/gp/lifecycle.json#/types/6" };
+pub const GP_KEY_INFORMATION: crate::error::Rule = crate::error::Rule {
+    what: "key information template (GET DATA E0)",
+    path: "spec/gp/commands.json#/data_layouts/7",
+};
+pub const GP_KEY_INFORMATION__COMPONENTS: crate::error::Rule = crate::error::Rule {
+    what: "components",
+    path: "spec/gp/commands.json#/data_layouts/7/layout/0/children/0/children/2",
+};
+pub const GP_KEY_INFORMATION__COMPONENT_LENGTH: crate::error::Rule = crate::error::Rule {
+    what: "component_length",
+    path: "spec/gp/commands.json#/data_layouts/7/layout/0/children/0/children/2/children/1",
+};
+pub const GP_KEY_INFORMATION__COMPONENT_TYPE: crate::error::Rule = crate::error::Rule {
+    what: "component_type",
+    path: "spec/gp/commands.json#/data_layouts/7/layout/0/children/0/children/2/children/0",
+};
+pub const GP_KEY_INFORMATION__KEYS: crate::error::Rule =
+    crate::error::Rule { what: "C0 (keys)", path: "spec/gp/commands.json#/data_layouts/7/layout/0/children/0" };
+pub const GP_KEY_INFORMATION__KEY_ID: crate::error::Rule =
+    crate::error::Rule { what: "key_id", path: "spec/gp/commands.json#/data_layouts/7/layout/0/children/0/children/0" };
+pub const GP_KEY_INFORMATION__KEY_VERSION: crate::error::Rule = crate::error::Rule {
+    what: "key_version",
+    path: "spec/gp/commands.json#/data_layouts/7/layout/0/children/0/children/1",
+};
+pub const GP_KEY_INFORMATION__TEMPLATE: crate::error::Rule =
+    crate::error::Rule { what: "E0 (template)", path: "spec/gp/commands.json#/data_layouts/7/layout/0" };
+pub const GP_KEY_TYPE: crate::error::Rule =
+    crate::error::Rule { what: "key type", path: "spec/gp/lifecycle.json#/types/4" };
+pub const GP_LOAD_BLOCK: crate::error::Rule =
+    crate::error::Rule { what: "LOAD (following block)", path: "spec/gp/commands.json#/commands/15" };
+pub const GP_LOAD_BLOCK__BLOCK: crate::error::Rule =
+    crate::error::Rule { what: "block", path: "spec/gp/commands.json#/commands/15/data/0" };
+pub const GP_LOAD_FILE_LIFE_CYCLE: crate::error::Rule =
+    crate::error::Rule { what: "executable load file life cycle state", path: "spec/gp/lifecycle.json#/types/2" };
+pub const GP_LOAD_FIRST_BLOCK: crate::error::Rule =
+    crate::error::Rule { what: "LOAD (first block)", path: "spec/gp/commands.json#/commands/14" };
+pub const GP_LOAD_FIRST_BLOCK__DAP_BLOCKS: crate::error::Rule =
+    crate::error::Rule { what: "E2 (dap_blocks)", path: "spec/gp/commands.json#/commands/14/data/0" };
+pub const GP_LOAD_FIRST_BLOCK__LOAD_FILE: crate::error::Rule =
+    crate::error::Rule { what: "C4 (load_file)", path: "spec/gp/commands.json#/commands/14/data/1" };
+pub const GP_LOAD_FIRST_BLOCK__SECURITY_DOMAIN_AID: crate::error::Rule = crate::error::Rule {
+    what: "4F (security_domain_aid)",
+    path: "spec/gp/commands.json#/commands/14/data/0/children/0",
+};
+pub const GP_LOAD_FIRST_BLOCK__SIGNATURE: crate::error::Rule =
+    crate::error::Rule { what: "C3 (signature)", path: "spec/gp/commands.json#/commands/14/data/0/children/1" };
+pub const GP_PRIVILEGES: crate::error::Rule =
+    crate::error::Rule { what: "privileges", path: "spec/gp/lifecycle.json#/types/3" };
+pub const GP_PUT_KEY: crate::error::Rule =
+    crate::error::Rule { what: "PUT KEY", path: "spec/gp/commands.json#/commands/16" };
+pub const GP_PUT_KEY_RESPONSE: crate::error::Rule =
+    crate::error::Rule { what: "PUT KEY response", path: "spec/gp/commands.json#/data_layouts/8" };
+pub const GP_PUT_KEY_RESPONSE__CHECK_VALUES: crate::error::Rule =
+    crate::error::Rule { what: "check_values", path: "spec/gp/commands.json#/data_layouts/8/layout/1" };
+pub const GP_PUT_KEY_RESPONSE__KEY_VERSION: crate::error::Rule =
+    crate::error::Rule { what: "key_version", path: "spec/gp/commands.json#/data_layouts/8/layout/0" };
+pub const GP_PUT_KEY__CHECK_VALUE: crate::error::Rule =
+    crate::error::Rule { what: "check_value", path: "spec/gp/commands.json#/commands/16/data/1/children/2" };
+pub const GP_PUT_KEY__KEY: crate::error::Rule =
+    crate::error::Rule { what: "key", path: "spec/gp/commands.json#/commands/16/data/1/children/1" };
+pub const GP_PUT_KEY__KEYS: crate::error::Rule =
+    crate::error::Rule { what: "keys", path: "spec/gp/commands.json#/commands/16/data/1" };
+pub const GP_PUT_KEY__KEY_TYPE: crate::error::Rule =
+    crate::error::Rule { what: "key_type", path: "spec/gp/commands.json#/commands/16/data/1/children/0" };
+pub const GP_PUT_KEY__NEW_KEY_VERSION: crate::error::Rule =
+    crate::error::Rule { what: "new_key_version", path: "spec/gp/commands.json#/commands/16/data/0" };
+pub const GP_SECURITY_LEVEL: crate::error::Rule =
+    crate::error::Rule { what: "secure channel security level", path: "spec/gp/lifecycle.json#/types/5" };
+pub const GP_SELECT: crate::error::Rule =
+    crate::error::Rule { what: "SELECT (application by AID)", path: "spec/gp/commands.json#/commands/0" };
+pub const GP_SELECT_DEFAULT: crate::error::Rule =
+    crate::error::Rule { what: "SELECT (the default application)", path: "spec/gp/commands.json#/commands/1" };
+pub const GP_SELECT_RESPONSE: crate::error::Rule = crate::error::Rule {
+    what: "SELECT response (FCI of a security domain)",
+    path: "spec/gp/commands.json#/data_layouts/0",
+};
+pub const GP_SELECT_RESPONSE__AID: crate::error::Rule =
+    crate::error::Rule { what: "84 (aid)", path: "spec/gp/commands.json#/data_layouts/0/layout/0/children/0" };
+pub const GP_SELECT_RESPONSE__FCI: crate::error::Rule =
+    crate::error::Rule { what: "6F (fci)", path: "spec/gp/commands.json#/data_layouts/0/layout/0" };
+pub const GP_SELECT_RESPONSE__MAX_COMMAND_LENGTH: crate::error::Rule = crate::error::Rule {
+    what: "9F65 (max_command_length)",
+    path: "spec/gp/commands.json#/data_layouts/0/layout/0/children/1/children/2",
+};
+pub const GP_SELECT_RESPONSE__PRODUCTION_LIFE_CYCLE_DATA: crate::error::Rule = crate::error::Rule {
+    what: "9F6E (production_life_cycle_data)",
+    path: "spec/gp/commands.json#/data_layouts/0/layout/0/children/1/children/1",
+};
+pub const GP_SELECT_RESPONSE__PROPRIETARY: crate::error::Rule =
+    crate::error::Rule { what: "A5 (proprietary)", path: "spec/gp/commands.json#/data_layouts/0/layout/0/children/1" };
+pub const GP_SELECT_RESPONSE__SECURITY_DOMAIN_MANAGEMENT_DATA: crate::error::Rule = crate::error::Rule {
+    what: "73 (security_domain_management_data)",
+    path: "spec/gp/commands.json#/data_layouts/0/layout/0/children/1/children/0",
+};
+pub const GP_SELECT__AID: crate::error::Rule =
+    crate::error::Rule { what: "aid", path: "spec/gp/commands.json#/commands/0/data/0" };
+pub const GP_SET_STATUS_APPLICATION: crate::error::Rule = crate::error::Rule {
+    what: "SET STATUS (application or security domain)",
+    path: "spec/gp/commands.json#/commands/18",
+};
+pub const GP_SET_STATUS_APPLICATION__AID: crate::error::Rule =
+    crate::error::Rule { what: "aid", path: "spec/gp/commands.json#/commands/18/data/0" };
+pub const GP_SET_STATUS_CARD: crate::error::Rule =
+    crate::error::Rule { what: "SET STATUS (card)", path: "spec/gp/commands.json#/commands/17" };
+pub const GP_SET_STATUS_CARD__AID: crate::error::Rule =
+    crate::error::Rule { what: "aid", path: "spec/gp/commands.json#/commands/17/data/0" };
+pub const GP_SET_STATUS_DOMAIN: crate::error::Rule = crate::error::Rule {
+    what: "SET STATUS (security domain and its applications)",
+    path: "spec/gp/commands.json#/commands/19",
+};
+pub const GP_SET_STATUS_DOMAIN__AID: crate::error::Rule =
+    crate::error::Rule { what: "aid", path: "spec/gp/commands.json#/commands/19/data/0" };
+pub const GP_SET_STATUS_SCOPE: crate::error::Rule =
+    crate::error::Rule { what: "SET STATUS scope", path: "spec/gp/lifecycle.json#/types/8" };
+pub const GP_STATUS_SUBSET: crate::error::Rule =
+    crate::error::Rule { what: "GET STATUS subset", path: "spec/gp/lifecycle.json#/types/7" };
+pub const GP_STORE_DATA: crate::error::Rule =
+    crate::error::Rule { what: "STORE DATA (no structure given)", path: "spec/gp/commands.json#/commands/23" };
+pub const GP_STORE_DATA_BER: crate::error::Rule =
+    crate::error::Rule { what: "STORE DATA (BER-TLV format)", path: "spec/gp/commands.json#/commands/22" };
+pub const GP_STORE_DATA_BER__OBJECTS: crate::error::Rule =
+    crate::error::Rule { what: "objects", path: "spec/gp/commands.json#/commands/22/data/0" };
+pub const GP_STORE_DATA_DGI: crate::error::Rule =
+    crate::error::Rule { what: "STORE DATA (DGI format)", path: "spec/gp/commands.json#/commands/21" };
+pub const GP_STORE_DATA_DGI__DGI: crate::error::Rule =
+    crate::error::Rule { what: "dgi", path: "spec/gp/commands.json#/commands/21/data/0/children/0" };
+pub const GP_STORE_DATA_DGI__DGIS: crate::error::Rule =
+    crate::error::Rule { what: "dgis", path: "spec/gp/commands.json#/commands/21/data/0" };
+pub const GP_STORE_DATA_DGI__VALUE: crate::error::Rule =
+    crate::error::Rule { what: "value", path: "spec/gp/commands.json#/commands/21/data/0/children/1" };
+pub const GP_STORE_DATA_KEY_DGIS: crate::error::Rule =
+    crate::error::Rule { what: "STORE DATA (key loading DGIs)", path: "spec/gp/commands.json#/commands/20" };
+pub const GP_STORE_DATA_KEY_DGIS__CRT: crate::error::Rule =
+    crate::error::Rule { what: "B9 (crt)", path: "spec/gp/commands.json#/commands/20/data/0/children/0" };
+pub const GP_STORE_DATA_KEY_DGIS__CRT_DP: crate::error::Rule =
+    crate::error::Rule { what: "8123 (crt_dp)", path: "spec/gp/commands.json#/commands/20/data/6" };
+pub const GP_STORE_DATA_KEY_DGIS__CRT_DQ: crate::error::Rule =
+    crate::error::Rule { what: "8124 (crt_dq)", path: "spec/gp/commands.json#/commands/20/data/7" };
+pub const GP_STORE_DATA_KEY_DGIS__CRT_P: crate::error::Rule =
+    crate::error::Rule { what: "8121 (crt_p)", path: "spec/gp/commands.json#/commands/20/data/4" };
+pub const GP_STORE_DATA_KEY_DGIS__CRT_Q: crate::error::Rule =
+    crate::error::Rule { what: "8122 (crt_q)", path: "spec/gp/commands.json#/commands/20/data/5" };
+pub const GP_STORE_DATA_KEY_DGIS__CRT_QINV: crate::error::Rule =
+    crate::error::Rule { what: "8125 (crt_qinv)", path: "spec/gp/commands.json#/commands/20/data/8" };
+pub const GP_STORE_DATA_KEY_DGIS__KEY_ACCESS: crate::error::Rule = crate::error::Rule {
+    what: "96 (key_access)",
+    path: "spec/gp/commands.json#/commands/20/data/0/children/0/children/1",
+};
+pub const GP_STORE_DATA_KEY_DGIS__KEY_CONTROL: crate::error::Rule =
+    crate::error::Rule { what: "00B9 (key_control)", path: "spec/gp/commands.json#/commands/20/data/0" };
+pub const GP_STORE_DATA_KEY_DGIS__KEY_ID: crate::error::Rule =
+    crate::error::Rule { what: "82 (key_id)", path: "spec/gp/commands.json#/commands/20/data/0/children/0/children/4" };
+pub const GP_STORE_DATA_KEY_DGIS__KEY_LENGTH: crate::error::Rule = crate::error::Rule {
+    what: "81 (key_length)",
+    path: "spec/gp/commands.json#/commands/20/data/0/children/0/children/3",
+};
+pub const GP_STORE_DATA_KEY_DGIS__KEY_PARAMETER_REFERENCE: crate::error::Rule = crate::error::Rule {
+    what: "85 (key_parameter_reference)",
+    path: "spec/gp/commands.json#/commands/20/data/0/children/0/children/6",
+};
+pub const GP_STORE_DATA_KEY_DGIS__KEY_TYPE: crate::error::Rule = crate::error::Rule {
+    what: "80 (key_type)",
+    path: "spec/gp/commands.json#/commands/20/data/0/children/0/children/2",
+};
+pub const GP_STORE_DATA_KEY_DGIS__KEY_USAGE: crate::error::Rule = crate::error::Rule {
+    what: "95 (key_usage)",
+    path: "spec/gp/commands.json#/commands/20/data/0/children/0/children/0",
+};
+pub const GP_STORE_DATA_KEY_DGIS__KEY_VERSION: crate::error::Rule = crate::error::Rule {
+    what: "83 (key_version)",
+    path: "spec/gp/commands.json#/commands/20/data/0/children/0/children/5",
+};
+pub const GP_STORE_DATA_KEY_DGIS__MODULUS: crate::error::Rule =
+    crate::error::Rule { what: "0010 (modulus)", path: "spec/gp/commands.json#/commands/20/data/1" };
+pub const GP_STORE_DATA_KEY_DGIS__PRIVATE_EXPONENT: crate::error::Rule =
+    crate::error::Rule { what: "8112 (private_exponent)", path: "spec/gp/commands.json#/commands/20/data/3" };
+pub const GP_STORE_DATA_KEY_DGIS__PUBLIC_EXPONENT: crate::error::Rule =
+    crate::error::Rule { what: "0011 (public_exponent)", path: "spec/gp/commands.json#/commands/20/data/2" };
+pub const GP_STORE_DATA__DATA: crate::error::Rule =
+    crate::error::Rule { what: "data", path: "spec/gp/commands.json#/commands/23/data/0" };
 pub const INS_CHANGE_REFERENCE_DATA: crate::error::Rule =
     crate::error::Rule { what: "CHANGE REFERENCE DATA", path: "spec/apdu/iso7816.json#/instructions/1" };
+pub const INS_DELETE: crate::error::Rule =
+    crate::error::Rule { what: "DELETE", path: "spec/apdu/iso7816.json#/instructions/15" };
+pub const INS_EXTERNAL_AUTHENTICATE: crate::error::Rule =
+    crate::error::Rule { what: "EXTERNAL AUTHENTICATE", path: "spec/apdu/iso7816.json#/instructions/11" };
 pub const INS_GET_CHALLENGE: crate::error::Rule =
     crate::error::Rule { what: "GET CHALLENGE", path: "spec/apdu/iso7816.json#/instructions/3" };
 pub const INS_GET_DATA: crate::error::Rule =
     crate::error::Rule { what: "GET DATA", path: "spec/apdu/iso7816.json#/instructions/9" };
+pub const INS_GET_DATA_ODD: crate::error::Rule =
+    crate::error::Rule { what: "GET DATA (odd INS)", path: "spec/apdu/iso7816.json#/instructions/12" };
 pub const INS_GET_RESPONSE: crate::error::Rule =
     crate::error::Rule { what: "GET RESPONSE", path: "spec/apdu/iso7816.json#/instructions/8" };
+pub const INS_GET_STATUS: crate::error::Rule =
+    crate::error::Rule { what: "GET STATUS", path: "spec/apdu/iso7816.json#/instructions/19" };
+pub const INS_INITIALIZE_UPDATE: crate::error::Rule =
+    crate::error::Rule { what: "INITIALIZE UPDATE", path: "spec/apdu/iso7816.json#/instructions/10" };
+pub const INS_INSTALL: crate::error::Rule =
+    crate::error::Rule { what: "INSTALL", path: "spec/apdu/iso7816.json#/instructions/16" };
 pub const INS_INTERNAL_AUTHENTICATE: crate::error::Rule =
     crate::error::Rule { what: "INTERNAL AUTHENTICATE", path: "spec/apdu/iso7816.json#/instructions/4" };
+pub const INS_LOAD: crate::error::Rule =
+    crate::error::Rule { what: "LOAD", path: "spec/apdu/iso7816.json#/instructions/17" };
 pub const INS_PERFORM_SECURITY_OPERATION: crate::error::Rule =
     crate::error::Rule { what: "PERFORM SECURITY OPERATION", path: "spec/apdu/iso7816.json#/instructions/2" };
+pub const INS_PUT_KEY: crate::error::Rule =
+    crate::error::Rule { what: "PUT KEY", path: "spec/apdu/iso7816.json#/instructions/13" };
 pub const INS_READ_BINARY: crate::error::Rule =
     crate::error::Rule { what: "READ BINARY", path: "spec/apdu/iso7816.json#/instructions/6" };
 pub const INS_READ_RECORD: crate::error::Rule =
     crate::error::Rule { what: "READ RECORD", path: "spec/apdu/iso7816.json#/instructions/7" };
 pub const INS_SELECT: crate::error::Rule =
     crate::error::Rule { what: "SELECT", path: "spec/apdu/iso7816.json#/instructions/5" };
+pub const INS_SET_STATUS: crate::error::Rule =
+    crate::error::Rule { what: "SET STATUS", path: "spec/apdu/iso7816.json#/instructions/18" };
+pub const INS_STORE_DATA: crate::error::Rule =
+    crate::error::Rule { what: "STORE DATA", path: "spec/apdu/iso7816.json#/instructions/14" };
 pub const INS_VERIFY: crate::error::Rule =
     crate::error::Rule { what: "VERIFY", path: "spec/apdu/iso7816.json#/instructions/0" };
 pub const JPKI_AP_SIGNATURE: crate::error::Rule = crate::error::Rule {
@@ -362,6 +996,160 @@ pub const PROFILE_UICC: crate::error::Rule = crate::error::Rule {
     what: "scheme-3 sub-certificate applet in the UICC (project-defined)",
     path: "spec/card/profiles.json#/profiles/2",
 };
+pub const REMOTE_APDU_COMMAND_TAGS: crate::error::Rule = crate::error::Rule {
+    what: "tags of the command scripting template",
+    path: "spec/tsm/remote_apdu.json#/remote_apdu/4",
+};
+pub const REMOTE_APDU_COMPACT_COMMAND: crate::error::Rule =
+    crate::error::Rule { what: "command string, compact format", path: "spec/tsm/remote_apdu.json#/remote_apdu/0" };
+pub const REMOTE_APDU_COMPACT_RESPONSE: crate::error::Rule =
+    crate::error::Rule { what: "response string, compact format", path: "spec/tsm/remote_apdu.json#/remote_apdu/1" };
+pub const REMOTE_APDU_EXPANDED_COMMAND: crate::error::Rule = crate::error::Rule {
+    what: "command scripting template, expanded format",
+    path: "spec/tsm/remote_apdu.json#/remote_apdu/2",
+};
+pub const REMOTE_APDU_EXPANDED_RESPONSE: crate::error::Rule = crate::error::Rule {
+    what: "response scripting template, expanded format",
+    path: "spec/tsm/remote_apdu.json#/remote_apdu/3",
+};
+pub const REMOTE_APDU_RESPONSE_TAGS: crate::error::Rule = crate::error::Rule {
+    what: "tags of the response scripting template",
+    path: "spec/tsm/remote_apdu.json#/remote_apdu/5",
+};
+pub const REMOTE_APDU_TARS: crate::error::Rule = crate::error::Rule {
+    what: "toolkit application references (TAR)",
+    path: "spec/tsm/remote_apdu.json#/remote_apdu/6",
+};
+pub const SCP80_COMMAND_PACKET: crate::error::Rule =
+    crate::error::Rule { what: "command packet (SMS)", path: "spec/tsm/scp80.json#/scp80/5" };
+pub const SCP80_COMMAND_PACKET_CHECKSUM: crate::error::Rule =
+    crate::error::Rule { what: "CHECKSUM (command packet (SMS))", path: "spec/tsm/scp80.json#/scp80/5/packet/9" };
+pub const SCP80_COMMAND_PACKET_CHL: crate::error::Rule =
+    crate::error::Rule { what: "CHL (command packet (SMS))", path: "spec/tsm/scp80.json#/scp80/5/packet/2" };
+pub const SCP80_COMMAND_PACKET_CNTR: crate::error::Rule =
+    crate::error::Rule { what: "CNTR (command packet (SMS))", path: "spec/tsm/scp80.json#/scp80/5/packet/7" };
+pub const SCP80_COMMAND_PACKET_CPL: crate::error::Rule =
+    crate::error::Rule { what: "CPL (command packet (SMS))", path: "spec/tsm/scp80.json#/scp80/5/packet/1" };
+pub const SCP80_COMMAND_PACKET_DATA: crate::error::Rule =
+    crate::error::Rule { what: "DATA (command packet (SMS))", path: "spec/tsm/scp80.json#/scp80/5/packet/10" };
+pub const SCP80_COMMAND_PACKET_KIC: crate::error::Rule =
+    crate::error::Rule { what: "KIC (command packet (SMS))", path: "spec/tsm/scp80.json#/scp80/5/packet/4" };
+pub const SCP80_COMMAND_PACKET_KID: crate::error::Rule =
+    crate::error::Rule { what: "KID (command packet (SMS))", path: "spec/tsm/scp80.json#/scp80/5/packet/5" };
+pub const SCP80_COMMAND_PACKET_PCNTR: crate::error::Rule =
+    crate::error::Rule { what: "PCNTR (command packet (SMS))", path: "spec/tsm/scp80.json#/scp80/5/packet/8" };
+pub const SCP80_COMMAND_PACKET_SPI: crate::error::Rule =
+    crate::error::Rule { what: "SPI (command packet (SMS))", path: "spec/tsm/scp80.json#/scp80/5/packet/3" };
+pub const SCP80_COMMAND_PACKET_TAR: crate::error::Rule =
+    crate::error::Rule { what: "TAR (command packet (SMS))", path: "spec/tsm/scp80.json#/scp80/5/packet/6" };
+pub const SCP80_COMMAND_PACKET_UDH: crate::error::Rule =
+    crate::error::Rule { what: "UDH (command packet (SMS))", path: "spec/tsm/scp80.json#/scp80/5/packet/0" };
+pub const SCP80_KIC: crate::error::Rule = crate::error::Rule {
+    what: "key and algorithm identifier for ciphering (KIc)",
+    path: "spec/tsm/scp80.json#/scp80/1",
+};
+pub const SCP80_KID_CC: crate::error::Rule = crate::error::Rule {
+    what: "key and algorithm identifier for a cryptographic checksum (KID)",
+    path: "spec/tsm/scp80.json#/scp80/2",
+};
+pub const SCP80_KID_RC: crate::error::Rule = crate::error::Rule {
+    what: "key and algorithm identifier for a redundancy check (KID)",
+    path: "spec/tsm/scp80.json#/scp80/3",
+};
+pub const SCP80_RESPONSE_PACKET: crate::error::Rule =
+    crate::error::Rule { what: "response packet (PoR over SMS), not ciphered", path: "spec/tsm/scp80.json#/scp80/6" };
+pub const SCP80_RESPONSE_PACKET_CHECKSUM: crate::error::Rule = crate::error::Rule {
+    what: "CHECKSUM (response packet (PoR over SMS), not ciphered)",
+    path: "spec/tsm/scp80.json#/scp80/6/packet/7",
+};
+pub const SCP80_RESPONSE_PACKET_CIPHERED: crate::error::Rule =
+    crate::error::Rule { what: "response packet (PoR over SMS), ciphered", path: "spec/tsm/scp80.json#/scp80/7" };
+pub const SCP80_RESPONSE_PACKET_CIPHERED_RHL: crate::error::Rule = crate::error::Rule {
+    what: "RHL (response packet (PoR over SMS), ciphered)",
+    path: "spec/tsm/scp80.json#/scp80/7/packet/2",
+};
+pub const SCP80_RESPONSE_PACKET_CIPHERED_RPL: crate::error::Rule = crate::error::Rule {
+    what: "RPL (response packet (PoR over SMS), ciphered)",
+    path: "spec/tsm/scp80.json#/scp80/7/packet/1",
+};
+pub const SCP80_RESPONSE_PACKET_CIPHERED_SECURED: crate::error::Rule = crate::error::Rule {
+    what: "SECURED (response packet (PoR over SMS), ciphered)",
+    path: "spec/tsm/scp80.json#/scp80/7/packet/4",
+};
+pub const SCP80_RESPONSE_PACKET_CIPHERED_TAR: crate::error::Rule = crate::error::Rule {
+    what: "TAR (response packet (PoR over SMS), ciphered)",
+    path: "spec/tsm/scp80.json#/scp80/7/packet/3",
+};
+pub const SCP80_RESPONSE_PACKET_CIPHERED_UDH: crate::error::Rule = crate::error::Rule {
+    what: "UDH (response packet (PoR over SMS), ciphered)",
+    path: "spec/tsm/scp80.json#/scp80/7/packet/0",
+};
+pub const SCP80_RESPONSE_PACKET_CNTR: crate::error::Rule = crate::error::Rule {
+    what: "CNTR (response packet (PoR over SMS), not ciphered)",
+    path: "spec/tsm/scp80.json#/scp80/6/packet/4",
+};
+pub const SCP80_RESPONSE_PACKET_DATA: crate::error::Rule = crate::error::Rule {
+    what: "DATA (response packet (PoR over SMS), not ciphered)",
+    path: "spec/tsm/scp80.json#/scp80/6/packet/8",
+};
+pub const SCP80_RESPONSE_PACKET_PCNTR: crate::error::Rule = crate::error::Rule {
+    what: "PCNTR (response packet (PoR over SMS), not ciphered)",
+    path: "spec/tsm/scp80.json#/scp80/6/packet/5",
+};
+pub const SCP80_RESPONSE_PACKET_RHL: crate::error::Rule = crate::error::Rule {
+    what: "RHL (response packet (PoR over SMS), not ciphered)",
+    path: "spec/tsm/scp80.json#/scp80/6/packet/2",
+};
+pub const SCP80_RESPONSE_PACKET_RPL: crate::error::Rule = crate::error::Rule {
+    what: "RPL (response packet (PoR over SMS), not ciphered)",
+    path: "spec/tsm/scp80.json#/scp80/6/packet/1",
+};
+pub const SCP80_RESPONSE_PACKET_STATUS: crate::error::Rule = crate::error::Rule {
+    what: "STATUS (response packet (PoR over SMS), not ciphered)",
+    path: "spec/tsm/scp80.json#/scp80/6/packet/6",
+};
+pub const SCP80_RESPONSE_PACKET_TAR: crate::error::Rule = crate::error::Rule {
+    what: "TAR (response packet (PoR over SMS), not ciphered)",
+    path: "spec/tsm/scp80.json#/scp80/6/packet/3",
+};
+pub const SCP80_RESPONSE_PACKET_UDH: crate::error::Rule = crate::error::Rule {
+    what: "UDH (response packet (PoR over SMS), not ciphered)",
+    path: "spec/tsm/scp80.json#/scp80/6/packet/0",
+};
+pub const SCP80_RESPONSE_STATUS: crate::error::Rule =
+    crate::error::Rule { what: "response status code", path: "spec/tsm/scp80.json#/scp80/4" };
+pub const SCP80_SPI: crate::error::Rule =
+    crate::error::Rule { what: "security parameter indicator (SPI)", path: "spec/tsm/scp80.json#/scp80/0" };
+pub const SCP81_LIMITS: crate::error::Rule =
+    crate::error::Rule { what: "header block limits", path: "spec/tsm/scp81.json#/scp81/3" };
+pub const SCP81_PSK_TLS: crate::error::Rule =
+    crate::error::Rule { what: "PSK-TLS cipher suites", path: "spec/tsm/scp81.json#/scp81/2" };
+pub const SCP81_REQUEST: crate::error::Rule =
+    crate::error::Rule { what: "agent request (card to server)", path: "spec/tsm/scp81.json#/scp81/0" };
+pub const SCP81_REQUEST_CONTENT_LENGTH: crate::error::Rule =
+    crate::error::Rule { what: "Content-Length", path: "spec/tsm/scp81.json#/scp81/0/headers/5" };
+pub const SCP81_REQUEST_CONTENT_TYPE: crate::error::Rule =
+    crate::error::Rule { what: "Content-Type", path: "spec/tsm/scp81.json#/scp81/0/headers/2" };
+pub const SCP81_REQUEST_X_ADMIN_FROM: crate::error::Rule =
+    crate::error::Rule { what: "X-Admin-From", path: "spec/tsm/scp81.json#/scp81/0/headers/1" };
+pub const SCP81_REQUEST_X_ADMIN_PROTOCOL: crate::error::Rule =
+    crate::error::Rule { what: "X-Admin-Protocol", path: "spec/tsm/scp81.json#/scp81/0/headers/0" };
+pub const SCP81_REQUEST_X_ADMIN_RESUME: crate::error::Rule =
+    crate::error::Rule { what: "X-Admin-Resume", path: "spec/tsm/scp81.json#/scp81/0/headers/4" };
+pub const SCP81_REQUEST_X_ADMIN_SCRIPT_STATUS: crate::error::Rule =
+    crate::error::Rule { what: "X-Admin-Script-Status", path: "spec/tsm/scp81.json#/scp81/0/headers/3" };
+pub const SCP81_RESPONSE: crate::error::Rule =
+    crate::error::Rule { what: "server response (server to card)", path: "spec/tsm/scp81.json#/scp81/1" };
+pub const SCP81_RESPONSE_CONTENT_LENGTH: crate::error::Rule =
+    crate::error::Rule { what: "Content-Length", path: "spec/tsm/scp81.json#/scp81/1/headers/4" };
+pub const SCP81_RESPONSE_CONTENT_TYPE: crate::error::Rule =
+    crate::error::Rule { what: "Content-Type", path: "spec/tsm/scp81.json#/scp81/1/headers/1" };
+pub const SCP81_RESPONSE_X_ADMIN_NEXT_URI: crate::error::Rule =
+    crate::error::Rule { what: "X-Admin-Next-URI", path: "spec/tsm/scp81.json#/scp81/1/headers/2" };
+pub const SCP81_RESPONSE_X_ADMIN_PROTOCOL: crate::error::Rule =
+    crate::error::Rule { what: "X-Admin-Protocol", path: "spec/tsm/scp81.json#/scp81/1/headers/0" };
+pub const SCP81_RESPONSE_X_ADMIN_TARGETED_APPLICATION: crate::error::Rule =
+    crate::error::Rule { what: "X-Admin-Targeted-Application", path: "spec/tsm/scp81.json#/scp81/1/headers/3" };
 pub const SURFACE_AGE: crate::error::Rule =
     crate::error::Rule { what: "birth date with the card key and signature", path: "spec/ef/surface_ap.json#/files/3" };
 pub const SURFACE_AGE__AGE: crate::error::Rule =
@@ -482,6 +1270,8 @@ pub const SURFACE_NUMBER_A: crate::error::Rule =
     crate::error::Rule { what: "照合番号A (the My Number)", path: "spec/ef/surface_ap.json#/files/2" };
 pub const SURFACE_NUMBER_B: crate::error::Rule =
     crate::error::Rule { what: "照合番号B", path: "spec/ef/surface_ap.json#/files/1" };
+pub const SW_ALGORITHM_NOT_SUPPORTED: crate::error::Rule =
+    crate::error::Rule { what: "algorithm not supported", path: "spec/apdu/iso7816.json#/status_words/32" };
 pub const SW_AUTHENTICATION_METHOD_BLOCKED: crate::error::Rule =
     crate::error::Rule { what: "authentication method blocked", path: "spec/apdu/iso7816.json#/status_words/13" };
 pub const SW_CHANNEL_NOT_SUPPORTED: crate::error::Rule =
@@ -508,10 +1298,16 @@ pub const SW_INCORRECT_P1P2: crate::error::Rule =
     crate::error::Rule { what: "incorrect P1-P2", path: "spec/apdu/iso7816.json#/status_words/22" };
 pub const SW_INS_NOT_SUPPORTED: crate::error::Rule =
     crate::error::Rule { what: "INS not supported", path: "spec/apdu/iso7816.json#/status_words/27" };
+pub const SW_INVALID_KEY_CHECK_VALUE: crate::error::Rule =
+    crate::error::Rule { what: "invalid key check value", path: "spec/apdu/iso7816.json#/status_words/33" };
 pub const SW_MEMORY_FAILURE: crate::error::Rule =
     crate::error::Rule { what: "memory failure", path: "spec/apdu/iso7816.json#/status_words/6" };
 pub const SW_MORE_DATA: crate::error::Rule =
     crate::error::Rule { what: "more data available", path: "spec/apdu/iso7816.json#/status_words/1" };
+pub const SW_MORE_ENTRIES: crate::error::Rule = crate::error::Rule {
+    what: "more data available (GlobalPlatform)",
+    path: "spec/apdu/iso7816.json#/status_words/30",
+};
 pub const SW_NC_INCONSISTENT_WITH_P1P2: crate::error::Rule =
     crate::error::Rule { what: "Nc inconsistent with P1-P2", path: "spec/apdu/iso7816.json#/status_words/23" };
 pub const SW_NOT_ENOUGH_MEMORY: crate::error::Rule =
@@ -520,6 +1316,10 @@ pub const SW_NO_CURRENT_EF: crate::error::Rule =
     crate::error::Rule { what: "command not allowed (no current EF)", path: "spec/apdu/iso7816.json#/status_words/16" };
 pub const SW_NO_PRECISE_DIAGNOSIS: crate::error::Rule =
     crate::error::Rule { what: "no precise diagnosis", path: "spec/apdu/iso7816.json#/status_words/29" };
+pub const SW_NO_SPECIFIC_DIAGNOSIS: crate::error::Rule = crate::error::Rule {
+    what: "execution error, no specific diagnosis",
+    path: "spec/apdu/iso7816.json#/status_words/31",
+};
 pub const SW_RECORD_NOT_FOUND: crate::error::Rule =
     crate::error::Rule { what: "record not found", path: "spec/apdu/iso7816.json#/status_words/20" };
 pub const SW_REFERENCE_DATA_NOT_FOUND: crate::error::Rule =

@@ -8,8 +8,19 @@
 //   spec/ef/surface_ap.json
 //   spec/ef/text_ap.json
 //   spec/flow/card.json
+//   spec/flow/lifecycle.json
+//   spec/flow/scheme1.json
+//   spec/flow/scheme2.json
+//   spec/flow/scheme3_issuance.json
+//   spec/flow/scheme3_use.json
+//   spec/gp/commands.json
+//   spec/gp/lifecycle.json
 //   spec/pki/profile.json
 //   spec/tlv/tlv.json
+//   spec/tsm/messages.json
+//   spec/tsm/remote_apdu.json
+//   spec/tsm/scp80.json
+//   spec/tsm/scp81.json
 // Do not edit: change the spec and run `cargo xtask codegen`.
 
 //! Status words, an open enumeration with the parameterised ones carrying their value.
@@ -107,6 +118,18 @@ pub enum StatusWord {
     /// 6F00 — no precise diagnosis
     #[strum(serialize = "sw.no_precise_diagnosis")]
     NoPreciseDiagnosis,
+    /// 6310 — more entries than fit the response: repeat GET STATUS with P2 b1 set (next occurrence)
+    #[strum(serialize = "sw.more_entries")]
+    MoreEntries,
+    /// 6400 — the card could not execute the command; the state of non-volatile memory is unchanged
+    #[strum(serialize = "sw.no_specific_diagnosis")]
+    NoSpecificDiagnosis,
+    /// 9484 — PUT KEY: the key type or algorithm is not supported
+    #[strum(serialize = "sw.algorithm_not_supported")]
+    AlgorithmNotSupported,
+    /// 9485 — PUT KEY: a key check value does not match its key
+    #[strum(serialize = "sw.invalid_key_check_value")]
+    InvalidKeyCheckValue,
     /// A word the spec does not list.
     #[strum(serialize = "unknown")]
     Unknown(u16),
@@ -142,6 +165,10 @@ impl From<u16> for StatusWord {
             0x6D00 => Self::InsNotSupported,
             0x6E00 => Self::ClaNotSupported,
             0x6F00 => Self::NoPreciseDiagnosis,
+            0x6310 => Self::MoreEntries,
+            0x6400 => Self::NoSpecificDiagnosis,
+            0x9484 => Self::AlgorithmNotSupported,
+            0x9485 => Self::InvalidKeyCheckValue,
             0x6100..=0x61FF => Self::MoreData((sw & 0xFF) as u8),
             0x63C0..=0x63CF => Self::TriesLeft((sw & 0x0F) as u8),
             0x6C00..=0x6CFF => Self::WrongLe((sw & 0xFF) as u8),
@@ -183,6 +210,10 @@ impl From<StatusWord> for u16 {
             StatusWord::InsNotSupported => 0x6D00,
             StatusWord::ClaNotSupported => 0x6E00,
             StatusWord::NoPreciseDiagnosis => 0x6F00,
+            StatusWord::MoreEntries => 0x6310,
+            StatusWord::NoSpecificDiagnosis => 0x6400,
+            StatusWord::AlgorithmNotSupported => 0x9484,
+            StatusWord::InvalidKeyCheckValue => 0x9485,
             StatusWord::Unknown(x) => x,
         }
     }
@@ -222,6 +253,10 @@ impl StatusWord {
             Self::InsNotSupported => Some("sw.ins_not_supported"),
             Self::ClaNotSupported => Some("sw.cla_not_supported"),
             Self::NoPreciseDiagnosis => Some("sw.no_precise_diagnosis"),
+            Self::MoreEntries => Some("sw.more_entries"),
+            Self::NoSpecificDiagnosis => Some("sw.no_specific_diagnosis"),
+            Self::AlgorithmNotSupported => Some("sw.algorithm_not_supported"),
+            Self::InvalidKeyCheckValue => Some("sw.invalid_key_check_value"),
             Self::Unknown(_) => None,
         }
     }
@@ -259,6 +294,10 @@ impl StatusWord {
             Self::InsNotSupported => Some("INS not supported"),
             Self::ClaNotSupported => Some("CLA not supported"),
             Self::NoPreciseDiagnosis => Some("no precise diagnosis"),
+            Self::MoreEntries => Some("more data available (GlobalPlatform)"),
+            Self::NoSpecificDiagnosis => Some("execution error, no specific diagnosis"),
+            Self::AlgorithmNotSupported => Some("algorithm not supported"),
+            Self::InvalidKeyCheckValue => Some("invalid key check value"),
             Self::Unknown(_) => None,
         }
     }
@@ -296,6 +335,10 @@ impl StatusWord {
             Self::InsNotSupported => Some("instruction code not supported or invalid"),
             Self::ClaNotSupported => Some("class not supported"),
             Self::NoPreciseDiagnosis => Some("no precise diagnosis"),
+            Self::MoreEntries => Some("more entries than fit the response: repeat GET STATUS with P2 b1 set (next occurrence)"),
+            Self::NoSpecificDiagnosis => Some("the card could not execute the command; the state of non-volatile memory is unchanged"),
+            Self::AlgorithmNotSupported => Some("PUT KEY: the key type or algorithm is not supported"),
+            Self::InvalidKeyCheckValue => Some("PUT KEY: a key check value does not match its key"),
             Self::Unknown(_) => None,
         }
     }

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+use hanko_codec::generated::layouts::DataLayout;
+use hanko_codec::generated::types::TypedValue;
 use hanko_codec::{json::to_json, Capdu, File, ResponseApdu, SimpleTlvList, TlvTree};
 use serde_json::Value;
 use xtask::spec::{Format, Spec};
@@ -44,6 +46,18 @@ pub fn codec(format: &Format, b: &[u8]) -> Result<(Value, Vec<u8>), (&'static st
             f.encode(&mut out);
             assert_eq!(f.encoded_len(), out.len(), "{id}: encoded_len disagrees with encode");
             to_json(&f)
+        }
+        Format::Layout(id) => {
+            let l = DataLayout::decode(id, b).expect("a data layout").map_err(err)?;
+            l.encode(&mut out);
+            assert_eq!(l.encoded_len(), out.len(), "{id}: encoded_len disagrees with encode");
+            to_json(&l)
+        }
+        Format::Value(id) => {
+            let v = TypedValue::decode(id, b).expect("a named type").map_err(err)?;
+            v.encode(&mut out);
+            assert_eq!(v.encoded_len(), out.len(), "{id}: encoded_len disagrees with encode");
+            to_json(&v)
         }
     };
     Ok((json, out))

@@ -27,7 +27,7 @@ pub fn generate(ctx: &mut Ctx) -> Result<String, String> {
             .and_then(|(_, _, i)| hexbyte(&i.ins))
             .ok_or_else(|| format!("{pointer}: no instruction {}", c.instruction))?;
         let entry_rule = ctx.rules.add(upper(&c.common.id), c.common.name.clone(), pointer.clone());
-        let layout = Gen::new(ctx, &c.common.id, &name).run(&c.data, &format!("{pointer}/data"))?;
+        let layout = Gen::new(ctx, &c.common.id, &name).canonical(true).run(&c.data, &format!("{pointer}/data"))?;
         let lt = if layout.has_lifetime { "<'a>" } else { "" };
         variants.push((name.clone(), layout.has_lifetime));
         ins_of.push(ins);
@@ -233,13 +233,31 @@ pub fn generate(ctx: &mut Ctx) -> Result<String, String> {
     s.push_str("        match apdu.ins {\n");
     for (ins, list) in &by_ins {
         let _ = writeln!(s, "            0x{ins:02X} => {{");
-        for v in list {
+        if list.len() == 1 {
+            let v = list[0];
             let _ = writeln!(s, "                if {v}::matches(apdu) {{\n                    return {v}::from_apdu(apdu, input).map(|c| Some(Self::{v}(c)));\n                }}");
+        } else {
+            // Several commands share the instruction: the first whose data also decodes wins;
+            // when none does, the error that got furthest explains best why (the first on a tie).
+            let _ = writeln!(s, "                let mut furthest: Option<{rt}::error::Error> = None;");
+            for v in list {
+                let _ = writeln!(s, "                if {v}::matches(apdu) {{\n                    match {v}::from_apdu(apdu, input) {{\n                        Ok(c) => return Ok(Some(Self::{v}(c))),\n                        Err(e) => {{\n                            if furthest.is_none_or(|f| e.offset > f.offset) {{\n                                furthest = Some(e);\n                            }}\n                        }}\n                    }}\n                }}");
+            }
+            s.push_str(
+                "                if let Some(e) = furthest {\n                    return Err(e);\n                }\n",
+            );
         }
         s.push_str("            }\n");
     }
     s.push_str("            _ => {}\n        }\n        let _ = input;\n        Ok(None)\n    }\n\n    /// Parses a C-APDU and recognises its command.\n");
     let _ = writeln!(s, "    pub fn parse(input: {input_ty}) -> Result<Option<Self>> {{\n        let apdu = CommandApdu::parse(input)?;\n        Self::classify(&apdu, input)\n    }}\n");
+    let table: Vec<String> =
+        commands.iter().zip(&ins_of).map(|((_, c), ins)| format!("({}, 0x{ins:02X})", lit(&c.common.id))).collect();
+    let _ = writeln!(
+        s,
+        "    /// Every command's id with its instruction byte, in spec order.\n    pub const TABLE: &'static [(&'static str, u8)] = &[{}];\n",
+        table.join(", ")
+    );
     for (method, ret, call) in
         [("id", "&'static str", "ID"), ("name", "&'static str", "NAME"), ("confidence", "&'static str", "CONFIDENCE")]
     {
@@ -265,10 +283,11 @@ pub fn generate(ctx: &mut Ctx) -> Result<String, String> {
         let _ = writeln!(s, "            Self::{v}(c) => c.describe(v),");
     }
     s.push_str("        }\n    }\n}\n\n");
-    let _ = writeln!(s, "impl<'a> arbitrary::Arbitrary<'a> for Command{elt} {{\n    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {{\n        Ok(match u.choose_index({})? {{", variants.len());
+    let _ = writeln!(s, "impl<'a> arbitrary::Arbitrary<'a> for Command{elt} {{\n    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {{\n        let command = match u.choose_index({})? {{", variants.len());
     for (i, (v, _)) in variants.iter().enumerate() {
         let _ = writeln!(s, "            {i} => Self::{v}(u.arbitrary()?),");
     }
-    s.push_str("            _ => return Err(arbitrary::Error::IncorrectFormat),\n        })\n    }\n}\n");
+    s.push_str("            _ => return Err(arbitrary::Error::IncorrectFormat),\n        };\n");
+    s.push_str("        // A value that an earlier command with the same instruction also decodes is recognised\n        // as that one, so it is not a value of this command's.\n        let mut bytes = Vec::new();\n        command.encode(&mut bytes);\n        if let Ok(Some(first)) = Command::parse(&bytes) {\n            if first.id() != command.id() {\n                return Err(arbitrary::Error::IncorrectFormat);\n            }\n        }\n        Ok(command)\n    }\n}\n");
     Ok(s)
 }

@@ -5,10 +5,13 @@
 mod commands;
 mod docs;
 mod files;
+mod flows;
 mod layout;
+mod messages;
 mod model;
 mod pki;
 mod tables;
+mod tsm;
 
 use crate::spec::Spec;
 use std::fmt::Write as _;
@@ -110,6 +113,20 @@ pub fn generate(spec: &Spec, runtime: &str) -> Result<Generated, String> {
         commands::generate(&mut ctx)?,
     ));
     modules.push(("files", "Every file layout of the spec: views, decoders and encoders.", files::generate(&mut ctx)?));
+    if messages::present(spec) {
+        let doc = "The TSM-layer messages and their types, from `spec/tsm/messages.json`.";
+        modules.push(("messages", doc, messages::generate(spec, &ctx.rt)?));
+    }
+    if spec.types().next().is_some() {
+        modules.push(("types", "Named value types: open enumerations and sets of flags.", tables::types(&mut ctx)?));
+    }
+    if spec.data_layouts().next().is_some() {
+        let doc = "Data layouts that are neither files nor command data: response data fields.";
+        modules.push(("layouts", doc, files::generate_layouts(&mut ctx)?));
+    }
+    if ctx.own && tsm::present(&ctx) {
+        modules.push(("tsm", "SCP80, remote APDU and SCP81 tables, from `spec/tsm`.", tsm::generate(&mut ctx)?));
+    }
     // Rules last: the other modules register them as they go.
     for (at, c, _) in spec.all_entries() {
         ctx.rules.add(upper(&c.id), c.name.clone(), at);
@@ -152,11 +169,15 @@ pub fn generate_model(spec: &Spec) -> Result<Option<Generated>, String> {
     let ctx = Ctx { spec, rt: String::new(), rules: Rules::default(), own: false };
     let head = preamble(spec);
     let mut files = Vec::new();
-    let mut mod_rs = format!("{head}//! Code generated from the spec's `card_rules` and `profiles`.\n\n");
-    for (name, doc, body) in [
+    let mut mod_rs = format!("{head}//! Code generated from the spec's `card_rules`, `profiles` and flows.\n\n");
+    let mut modules = vec![
         ("rules", "The card's rules: one value per spec entry, with its status word.", model::rules(&ctx)?),
         ("profiles", "The card profiles.", model::profiles(&ctx)?),
-    ] {
+    ];
+    if let Some(body) = flows::generate(&ctx)? {
+        modules.push(("flows", "The schemes' flows: messages, events, guards, state machines and properties.", body));
+    }
+    for (name, doc, body) in modules {
         mod_rs.push_str(&format!("/// {doc}\npub mod {name};\n"));
         files.push((format!("{name}.rs"), rustfmt(&format!("{head}//! {doc}\n\n{body}"))?));
     }

@@ -18,7 +18,7 @@ pub fn limits(ctx: &Ctx) -> Result<String, String> {
 
 /// An open enumeration over `repr`: one variant per entry, `Unknown(repr)` for the rest,
 /// conversions both ways, and the spec's id and name for each known value.
-fn open_enum(name: &str, doc: &str, repr: &str, entries: &[(String, String, String, String)]) -> String {
+pub(super) fn open_enum(name: &str, doc: &str, repr: &str, entries: &[(String, String, String, String)]) -> String {
     // entries: (variant, value literal, id, display name)
     let mut s = String::new();
     let _ = writeln!(
@@ -393,4 +393,124 @@ pub fn rules(ctx: &Ctx) -> String {
         );
     }
     s
+}
+
+/// `types.rs`: every named value type of the spec, an open enumeration or a bitflags set,
+/// and `TypedValue` to decode one by type id.
+pub fn types(ctx: &mut Ctx) -> Result<String, String> {
+    let rt = ctx.rt.clone();
+    let entries: Vec<_> = ctx.spec.types().map(|(l, i, e)| (format!("{}#/types/{i}", l.display), e.clone())).collect();
+    let mut s = format!("use {rt}::error::Result;\n\n");
+    let mut variants = Vec::new();
+    for (pointer, t) in &entries {
+        let name = camel(&t.common.id);
+        let rule = ctx.rules.add(super::upper(&t.common.id), t.common.name.clone(), pointer.clone());
+        let doc = format!(
+            "/// {} (`{}`, {}).\n///\n/// Source: {}\n",
+            t.common.name,
+            t.common.id,
+            t.common.confidence.as_str(),
+            t.common.source
+        );
+        let note = t.common.note.as_ref().map(|n| format!("///\n/// {n}\n")).unwrap_or_default();
+        if t.kind == "flags" {
+            let repr = match t.bytes {
+                1 => "u8",
+                2 => "u16",
+                _ => "u32",
+            };
+            let mut flags: Vec<(u32, String)> = t
+                .flags
+                .iter()
+                .flatten()
+                .map(|(m, n)| u32::from_str_radix(m, 16).map(|m| (m, n.clone())).map_err(|e| format!("{pointer}: {e}")))
+                .collect::<Result<_, _>>()?;
+            // Most significant first, as decoders list them.
+            flags.sort_by_key(|f| std::cmp::Reverse(f.0));
+            let _ = writeln!(s, "{rt}::field::bitflags::bitflags! {{\n{doc}{note}    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]\n    pub struct {name}: {repr} {{");
+            for (m, n) in &flags {
+                let _ =
+                    writeln!(s, "        /// `{n}`\n        const {} = 0x{m:0w$X};", super::upper(n), w = 2 * t.bytes);
+            }
+            let mask: u64 = (1u64 << (8 * t.bytes)) - 1;
+            let _ = writeln!(s, "    }}\n}}\n\nimpl {rt}::field::FlagSet for {name} {{\n    const WIDTH: usize = {};\n    const NAMES: &'static [(&'static str, u32)] = &[{}];\n\n    fn to_bits(self) -> u32 {{\n        u32::from(self.bits())\n    }}\n\n    fn from_raw(bits: u32) -> Self {{\n        Self::from_bits_retain(bits as {repr})\n    }}\n}}\n", t.bytes, flags.iter().map(|(m, n)| format!("({}, 0x{m:X})", lit(n))).collect::<Vec<_>>().join(", "));
+            let _ = writeln!(s, "impl<'a> arbitrary::Arbitrary<'a> for {name} {{\n    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {{\n        Ok(Self::from_bits_retain(u.arbitrary::<{repr}>()? & 0x{mask:X}))\n    }}\n}}\n");
+            variants.push((
+                name.clone(),
+                format!("{rt}::field::FlagBytes<{name}>"),
+                t.common.id.clone(),
+                format!("{rt}::field::flag_bytes::<{name}>(span, 1, {}, {rule})?", t.bytes),
+                "x.encode(out)".to_string(),
+                "x.encoded_len()".to_string(),
+            ));
+        } else {
+            let values: Vec<(String, String, String)> =
+                t.values.iter().flatten().map(|(k, n)| (camel(n), format!("0x{k}"), n.clone())).collect();
+            let _ = writeln!(s, "{doc}{note}#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]\npub enum {name} {{");
+            for (v, k, n) in &values {
+                let _ = writeln!(s, "    /// {k} `{n}`\n    {v},");
+            }
+            s.push_str("    /// A value the spec does not list, kept as read.\n    Unknown(u8),\n}\n\n");
+            let _ = writeln!(s, "impl From<u8> for {name} {{\n    fn from(x: u8) -> Self {{\n        match x {{");
+            for (v, k, _) in &values {
+                let _ = writeln!(s, "            {k} => Self::{v},");
+            }
+            let _ = writeln!(s, "            other => Self::Unknown(other),\n        }}\n    }}\n}}\n\nimpl From<{name}> for u8 {{\n    fn from(x: {name}) -> Self {{\n        match x {{");
+            for (v, k, _) in &values {
+                let _ = writeln!(s, "            {name}::{v} => {k},");
+            }
+            let _ = writeln!(s, "            {name}::Unknown(other) => other,\n        }}\n    }}\n}}\n");
+            let _ = writeln!(s, "impl {name} {{\n    /// Every value the spec lists.\n    pub const ALL: [Self; {}] = [{}];\n\n    /// The spec's name for a listed value.\n    pub fn name(self) -> Option<&'static str> {{\n        match self {{", values.len(), values.iter().map(|v| format!("Self::{}", v.0)).collect::<Vec<_>>().join(", "));
+            for (v, _, n) in &values {
+                let _ = writeln!(s, "            Self::{v} => Some({}),", lit(n));
+            }
+            let _ = writeln!(s, "            Self::Unknown(_) => None,\n        }}\n    }}\n}}\n");
+            let _ = writeln!(s, "impl {rt}::describe::DescribeField for {name} {{\n    fn describe_field(&self, name: &str, v: &mut dyn {rt}::describe::Visitor) {{\n        match (self.name(), self) {{\n            (Some(n), _) => v.field(name, {rt}::describe::Value::Text(n)),\n            (None, Self::Unknown(x)) => v.field(name, {rt}::describe::Value::Bytes(core::slice::from_ref(x))),\n            (None, _) => v.field(name, {rt}::describe::Value::Null),\n        }}\n    }}\n}}\n");
+            let _ = writeln!(s, "impl<'a> arbitrary::Arbitrary<'a> for {name} {{\n    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {{\n        Ok(Self::from(u.arbitrary::<u8>()?))\n    }}\n}}\n");
+            variants.push((
+                name.clone(),
+                name.clone(),
+                t.common.id.clone(),
+                format!("{name}::from({rt}::field::uint(span, 1, {rule})? as u8)"),
+                "out.push(u8::from(*x))".to_string(),
+                "1".to_string(),
+            ));
+        }
+    }
+    let _ = writeln!(s, "/// A value of any named type, decoded by type id.\n#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]\npub enum TypedValue {{");
+    for (v, ty, ..) in &variants {
+        let _ = writeln!(s, "    {v}({ty}),");
+    }
+    s.push_str("}\n\nimpl TypedValue {\n");
+    let _ = writeln!(
+        s,
+        "    /// Every type's id, in spec order.\n    pub const IDS: &'static [&'static str] = &[{}];\n",
+        variants.iter().map(|v| lit(&v.2)).collect::<Vec<_>>().join(", ")
+    );
+    let _ = writeln!(s, "    /// Decodes all of `input` as a value of the type `id`; `None` if the spec has no such type.\n    pub fn decode(id: &str, input: &[u8]) -> Option<Result<Self>> {{\n        let span = {rt}::reader::Span {{ bytes: input, offset: 0 }};\n        Some(match id {{");
+    for (v, _, id, dec, ..) in &variants {
+        let _ = writeln!(s, "            {} => (|| Ok(Self::{v}({dec})))(),", lit(id));
+    }
+    s.push_str("            _ => return None,\n        })\n    }\n\n");
+    s.push_str("    pub fn id(&self) -> &'static str {\n        match self {\n");
+    for (v, _, id, ..) in &variants {
+        let _ = writeln!(s, "            Self::{v}(_) => {},", lit(id));
+    }
+    s.push_str("        }\n    }\n\n    pub fn encoded_len(&self) -> usize {\n        match self {\n");
+    for (v, _, _, _, _, len) in &variants {
+        let bind = if len == "1" { "_" } else { "x" };
+        let _ = writeln!(s, "            Self::{v}({bind}) => {len},");
+    }
+    s.push_str("        }\n    }\n\n    pub fn encode(&self, out: &mut Vec<u8>) {\n        match self {\n");
+    for (v, _, _, _, enc, _) in &variants {
+        let _ = writeln!(s, "            Self::{v}(x) => {enc},");
+    }
+    s.push_str("        }\n    }\n}\n\n");
+    let _ = writeln!(s, "impl {rt}::describe::Describe for TypedValue {{\n    fn describe(&self, v: &mut dyn {rt}::describe::Visitor) {{\n        v.field(\"type\", {rt}::describe::Value::Text(self.id()));\n        match self {{");
+    for (v, ..) in &variants {
+        let _ =
+            writeln!(s, "            Self::{v}(x) => {rt}::describe::DescribeField::describe_field(x, \"value\", v),");
+    }
+    s.push_str("        }\n    }\n}\n");
+    Ok(s)
 }

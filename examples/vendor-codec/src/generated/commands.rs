@@ -297,6 +297,10 @@ impl<'a> Command<'a> {
         Self::classify(&apdu, input)
     }
 
+    /// Every command's id with its instruction byte, in spec order.
+    pub const TABLE: &'static [(&'static str, u8)] =
+        &[("stamp.select", 0xA4), ("stamp.add_stamp", 0xE0), ("stamp.read_card", 0xB0)];
+
     pub fn id(&self) -> &'static str {
         match self {
             Self::StampSelect(_) => StampSelect::ID,
@@ -350,11 +354,21 @@ impl<'a> hanko_codec::describe::Describe for Command<'a> {
 
 impl<'a> arbitrary::Arbitrary<'a> for Command<'a> {
     fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
-        Ok(match u.choose_index(3)? {
+        let command = match u.choose_index(3)? {
             0 => Self::StampSelect(u.arbitrary()?),
             1 => Self::StampAddStamp(u.arbitrary()?),
             2 => Self::StampReadCard(u.arbitrary()?),
             _ => return Err(arbitrary::Error::IncorrectFormat),
-        })
+        };
+        // A value that an earlier command with the same instruction also decodes is recognised
+        // as that one, so it is not a value of this command's.
+        let mut bytes = Vec::new();
+        command.encode(&mut bytes);
+        if let Ok(Some(first)) = Command::parse(&bytes) {
+            if first.id() != command.id() {
+                return Err(arbitrary::Error::IncorrectFormat);
+            }
+        }
+        Ok(command)
     }
 }

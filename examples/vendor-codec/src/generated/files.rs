@@ -27,7 +27,8 @@ impl<'a> StampCard<'a> {
     pub fn parse(input: &'a [u8]) -> Result<Self> {
         let mut r0 = hanko_codec::reader::Reader::new(input);
         let f_card_tlv = r0.tlv(0xE1, super::rules::STAMP_CARD__CARD)?;
-        let mut r1 = hanko_codec::reader::Reader::within(input, f_card_tlv.value_span());
+        let f_card_span = f_card_tlv.value_span();
+        let mut r1 = hanko_codec::reader::Reader::within(input, f_card_span);
         let f_holder_tlv = r1.tlv(0x80, super::rules::STAMP_CARD__HOLDER)?;
         let f_holder_span = f_holder_tlv.value_span();
         let f_holder = hanko_codec::field::utf8(f_holder_span, 0, usize::MAX, super::rules::STAMP_CARD__HOLDER)?;

@@ -9,7 +9,9 @@
 # certificates; pkcs15-tool --read-certificate gives the test certificate byte for byte;
 # pkcs11-tool signs and openssl verifies the signature; wrong PINs count down, survive a
 # kill -9 and restart of the card through its state file, and block the PIN, after which
-# signing fails; the recorded trace conforms to the card model (hanko check).
+# signing fails; the recorded trace conforms to the card model (hanko check), and so does the
+# trace imported from pcscd's own APDU log of the whole session (hanko check --import pcscd),
+# which also spans the kill and restart of the card.
 # A missing PC/SC stack is a failure, never a skip.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -56,7 +58,9 @@ auth_tries() {
         sed -n 's/.*SW1=0x63, SW2=0xc\([0-9a-f]\).*/\1/ip' | tail -n1
 }
 
-"$here/start.sh"
+# pcscd logs every APDU and power event (--apdu --debug): the second, independent record of
+# the session, imported and checked at the end.
+HANKO_PCSC_APDU_LOG=1 "$here/start.sh"
 start_card "$trace"
 
 driver=$(opensc-tool -n)
@@ -109,4 +113,48 @@ echo "ok  three wrong PINs block the authentication PIN; signing then fails"
 stop_card
 "$hanko" check "$trace" || fail "the first session's trace does not conform to the card model"
 echo "ok  hanko check: the recorded session conforms to the card model"
+"$hanko" check --import pcscd "$PCSCD_LOG" || fail "the trace imported from pcscd's APDU log does not conform"
+echo "ok  hanko check --import pcscd: pcscd's APDU log of the whole session conforms"
+# ---- scheme 3: the sub certificate in the issued UICC applet (issue 6) ------------------------
+# `hanko sim scheme 3` issues the sub certificate into the simulated UICC (J-LIS, TSMs, card
+# manager) and saves the personalized JPKI applet; `hanko sim card --profile uicc --applet`
+# serves it. OpenSC reads the sub certificate and signs with the sub key under the applet's
+# PIN; openssl verifies the signature against the certificate. A wrong PIN costs a try that
+# the applet file keeps across a kill -9 and restart.
+applet=$work/applet.json
+"$hanko" sim scheme 3 --save-applet "$applet" --trace "$work/scheme3.jsonl" >/dev/null ||
+    fail "hanko sim scheme 3 did not issue the sub certificate and log in"
+start_applet() {
+    "$here/in-netns.sh" "$hanko" sim card --vpcd "127.0.0.1:$VPCD_PORT" --profile uicc --applet "$applet" &
+    card_pid=$!
+    wait_card
+}
+start_applet
+listing=$(pkcs15-tool -D)
+grep -q '^X.509 Certificate \[User Authentication Certificate\]' <<<"$listing" &&
+    grep -q '^Private RSA Key \[User Authentication Key\]' <<<"$listing" ||
+    fail "pkcs15-tool -D on the UICC applet lists no authentication key and certificate:
+$listing"
+echo "ok  pkcs15-tool -D on the UICC applet: the authentication key and certificate"
+pkcs15-tool --read-certificate 01 -o "$work/sub.pem" >/dev/null
+openssl x509 -in "$work/sub.pem" -outform der -out "$work/sub.der"
+cmp -s "$work/sub.der" "$pki/sub_ee.der" || fail "the UICC applet's certificate is not the test PKI's sub certificate"
+echo "ok  pkcs15-tool --read-certificate: the sub certificate, byte for byte"
+printf 'hanko: signed with the sub certificate in the UICC\n' >"$work/data3"
+pkcs11-tool --module "$module" --login --pin 1234 --sign --id 01 -m SHA256-RSA-PKCS \
+    -i "$work/data3" -o "$work/sig3" >/dev/null 2>&1 || fail "pkcs11-tool --sign on the UICC applet failed"
+openssl x509 -in "$work/sub.pem" -pubkey -noout >"$work/sub-pub.pem"
+openssl dgst -sha256 -verify "$work/sub-pub.pem" -signature "$work/sig3" "$work/data3" >/dev/null ||
+    fail "openssl does not accept the UICC applet's signature against the sub certificate"
+echo "ok  pkcs11-tool --sign with the sub key: openssl dgst -verify accepts it"
+pkcs11-tool --module "$module" --login --pin 9999 --sign --id 01 -m SHA256-RSA-PKCS -i "$work/data3" -o "$work/bad3" >/dev/null 2>&1 &&
+    fail "a wrong PIN signed on the UICC applet"
+[ "$(auth_tries)" = 2 ] || fail "one wrong PIN should leave the applet 2 tries, it says $(auth_tries)"
+stop_card -KILL
+wait_card No
+start_applet
+[ "$(auth_tries)" = 2 ] || fail "after kill -9 and restart the applet's counter is $(auth_tries), not 2"
+echo "ok  a wrong applet PIN counts, and the applet file keeps the count across kill -9 and a restart"
+stop_card
+# ---- end of scheme 3 ----------------------------------------------------------------------------
 echo "opensc-test: ok"

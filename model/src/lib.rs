@@ -9,6 +9,8 @@
 pub mod card;
 pub mod data;
 pub mod replay;
+pub mod scheme;
+pub mod trace;
 #[allow(clippy::all)]
 pub mod generated;
 

@@ -118,7 +118,7 @@ impl VirtualCard {
         Ok(())
     }
 
-    fn fill(pki: &Pki, rng: &mut ChaCha20Rng, output: &Output) -> Vec<u8> {
+    fn fill(pki: &Pki, profile: &Profile, rng: &mut ChaCha20Rng, output: &Output) -> Vec<u8> {
         match output {
             Output::Random(n) => {
                 let mut b = vec![0u8; *n];
@@ -126,7 +126,7 @@ impl VirtualCard {
                 b
             }
             Output::Signature { key, p1, input } => {
-                let Some(pair) = card_data::key_for(pki, key) else { return Vec::new() };
+                let Some(pair) = card_data::key_for(pki, profile, key) else { return Vec::new() };
                 let private = pair.private_key();
                 let signed = match p1 {
                     // The card pads exactly what it was sent (a DigestInfo, for real clients).
@@ -187,13 +187,13 @@ impl Card for VirtualCard {
     }
 
     fn process(&mut self, capdu: &[u8]) -> Vec<u8> {
-        let (pki, rng) = (&*self.pki, &mut self.rng);
+        let (pki, profile, rng) = (&*self.pki, self.model.profile, &mut self.rng);
         let mut signer = None;
         let (rule, rapdu) = self.model.respond(capdu, &mut |o| {
             if let Output::Signature { key, .. } = o {
                 signer = Some(*key);
             }
-            Self::fill(pki, rng, o)
+            Self::fill(pki, profile, rng, o)
         });
         self.last_rule = Some(rule);
         self.last_signer = signer;

@@ -76,9 +76,11 @@ fn encoded(f: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x01\0\0\0\0";
 const J2K: &[u8] = &[0xFF, 0x4F, 0xFF, 0x51, 0x00, 0x2F, 0x00, 0x00];
 
-/// Which key signs for a key file or AP key name.
-pub fn key_for<'p>(pki: &'p Pki, key: &str) -> Option<&'p hanko_crypto::testpki::KeyPair> {
+/// Which key signs for a key file or AP key name on a card of `profile`: the UICC profile's
+/// authentication key is the sub certificate's.
+pub fn key_for<'p>(pki: &'p Pki, profile: &Profile, key: &str) -> Option<&'p hanko_crypto::testpki::KeyPair> {
     match key {
+        "jpki.auth_key" if profile.id == "profile.uicc" => Some(&pki.sub_ee.key),
         "jpki.auth_key" => Some(&pki.auth_ee.key),
         "jpki.sign_key" => Some(&pki.sign_ee.key),
         "text.ap_key" => Some(&pki.text_ap.ap_key),
@@ -168,5 +170,31 @@ pub fn card_data(pki: &Pki, profile: &Profile, pins: &Pins) -> CardData {
         d.records.insert(("ap.common", 1), vec![record]);
         d.pins.insert("common.pin", Secret::new(pins.common.as_bytes()));
     }
+    d
+}
+
+/// The JPKI AP of a profile without a signing key, holding `certificate`, its CA and `pin`:
+/// what the scheme-3 UICC applet holds once the SP-TSM has personalized it. The files are the
+/// ones [`card_data`] gives such a profile for the same certificates.
+pub fn authentication_only(profile: &Profile, certificate: &[u8], ca: &[u8], pin: &[u8]) -> CardData {
+    let mut d = CardData::default();
+    d.files.insert(("ap.jpki", 0x000A), certificate.to_vec());
+    d.files.insert(("ap.jpki", 0x000B), ca.to_vec());
+    d.files.insert(
+        ("ap.jpki", 0x0006),
+        encoded(|o| JpkiTokenInfo { label: profile.token_label, token_info_rest: &[] }.encode(o)),
+    );
+    d.files.insert(
+        ("ap.jpki", 0x0008),
+        encoded(|o| {
+            JpkiCertificateStatus {
+                signing_certificate: JpkiCertificateStatusSigningCertificate::Absent,
+                authentication_certificate: JpkiCertificateStatusAuthenticationCertificate::Present,
+                reserved: &[0x00],
+            }
+            .encode(o)
+        }),
+    );
+    d.pins.insert("jpki.auth_pin", Secret::new(pin));
     d
 }

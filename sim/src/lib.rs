@@ -5,5 +5,7 @@
 pub mod card;
 pub mod card_data;
 pub mod client;
+pub mod gp;
+pub mod scheme;
 pub mod transport;
 pub mod vpcd;

@@ -8,12 +8,25 @@
 //   spec/ef/surface_ap.json
 //   spec/ef/text_ap.json
 //   spec/flow/card.json
+//   spec/flow/lifecycle.json
+//   spec/flow/scheme1.json
+//   spec/flow/scheme2.json
+//   spec/flow/scheme3_issuance.json
+//   spec/flow/scheme3_use.json
+//   spec/gp/commands.json
+//   spec/gp/lifecycle.json
 //   spec/pki/profile.json
 //   spec/tlv/tlv.json
+//   spec/tsm/messages.json
+//   spec/tsm/remote_apdu.json
+//   spec/tsm/scp80.json
+//   spec/tsm/scp81.json
 // Do not edit: change the spec and run `cargo xtask codegen`.
 
-//! Code generated from the spec's `card_rules` and `profiles`.
+//! Code generated from the spec's `card_rules`, `profiles` and flows.
 
+/// The schemes' flows: messages, events, guards, state machines and properties.
+pub mod flows;
 /// The card profiles.
 pub mod profiles;
 /// The card's rules: one value per spec entry, with its status word.

@@ -246,8 +246,11 @@ pub fn run(as_json: bool) -> Result<String, String> {
     text.push_str(&format!("\n{n} commands decoded; every one is a command of the spec.\n"));
     let (card_text, card_json) = crate::demo_card::run()?;
     text.push_str(&card_text);
+    let (schemes_text, schemes_json) = crate::demo_schemes::run()?;
+    text.push_str(&schemes_text);
     if as_json {
-        Ok(serde_json::to_string_pretty(&json!({ "steps": steps_json, "virtual_card": card_json })).unwrap_or_default())
+        Ok(serde_json::to_string_pretty(&json!({ "steps": steps_json, "virtual_card": card_json, "schemes": schemes_json }))
+            .unwrap_or_default())
     } else {
         Ok(text)
     }

@@ -9,6 +9,7 @@ mod decode_msg;
 mod decode_tsm;
 mod demo;
 mod demo_card;
+mod demo_schemes;
 mod input;
 mod model;
 mod render;

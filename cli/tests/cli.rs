@@ -190,6 +190,14 @@ fn demo_runs_the_walkthrough() {
     assert_eq!(steps.len(), 31);
     assert!(steps.iter().all(|s| s["capdu"]["command"].is_object()));
     assert!(steps.iter().any(|s| s["file"]["my_number"] == "123456789018"));
+    // The second half: every scheme logs in and its trace conforms at card and flow level.
+    let schemes = v["schemes"].as_array().unwrap();
+    assert_eq!(schemes.iter().map(|s| s["scheme"].as_u64().unwrap()).collect::<Vec<_>>(), [1, 2, 3]);
+    for s in schemes {
+        assert_eq!(s["outcome"], "logged in to the portal", "{s}");
+        assert!(s["conformance"].as_str().unwrap().contains("conform"), "{s}");
+    }
+    assert!(out.contains("scheme 3 issuance, then use"), "{out}");
 }
 
 // ---- verify (the crypto core) -------------------------------------------------------

@@ -79,13 +79,13 @@ fn secure_messaging(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("scp_200B");
     g.throughput(Throughput::Bytes(DATA_LEN as u64));
-    g.bench_function("scp03_level33_wrap_unwrap", |b| {
+    g.bench_function("hanko_scp03_level33_wrap_unwrap", |b| {
         b.iter(|| {
             let wrapped = host03.wrap(black_box(&command)).expect("wrap");
             card03.unwrap_command(black_box(&wrapped)).expect("unwrap")
         })
     });
-    g.bench_function("scp02_level03_wrap", |b| b.iter(|| host02.wrap(black_box(&command)).expect("wrap")));
+    g.bench_function("hanko_scp02_level03_wrap", |b| b.iter(|| host02.wrap(black_box(&command)).expect("wrap")));
     g.bench_function("cmac_crate_aes128", |b| {
         b.iter(|| {
             cmac.update(black_box(data));

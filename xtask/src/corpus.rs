@@ -18,13 +18,136 @@ pub const RANDOM_PREFIX: &str = "random-";
 pub const PKI_PREFIX: &str = "pki-";
 
 /// The targets that take seeds from examples of one format each, plus `roundtrip`.
-pub const TARGETS: [&str; 6] = ["capdu", "rapdu", "ber_tlv", "simple_tlv", "ef", "roundtrip"];
+pub const TARGETS: [&str; 7] = ["capdu", "rapdu", "ber_tlv", "simple_tlv", "ef", "roundtrip", "gp_response"];
 
 /// The verify-core targets and the JPKI client's, seeded from the test PKI.
 pub const PKI_TARGETS: [&str; 6] = ["certificate", "chain", "cv_certificate", "integrity", "signature", "client"];
 
 /// The stateful card targets: sessions of power events and commands.
 pub const CARD_TARGETS: [&str; 2] = ["card_model", "virtual_card"];
+
+/// The OTA targets (`fuzz/targets/src/ota.rs`), seeded from the examples of `spec/tsm/`;
+/// `scp80_verify` takes structured input, so its seeds are fixed pseudo-random bytes.
+pub const OTA_TARGETS: [&str; 4] = ["scp80_command", "scp80_response", "remote_apdu", "scp80_verify"];
+
+/// Seeds of the OTA targets: every TSM example under the target of its format.
+pub fn ota_seeds(spec: &Spec) -> Result<BTreeMap<&'static str, BTreeMap<String, Vec<u8>>>, String> {
+    let mut out: BTreeMap<&'static str, BTreeMap<String, Vec<u8>>> = OTA_TARGETS.iter().map(|t| (*t, BTreeMap::new())).collect();
+    for (pointer, common, format) in spec.tsm_entries() {
+        let target = match format.unwrap_or("") {
+            "scp80_command" => "scp80_command",
+            "scp80_response" | "scp80_response_ciphered" => "scp80_response",
+            _ => "remote_apdu",
+        };
+        for (i, ex) in common.examples.iter().enumerate() {
+            let bytes = parse_hex(&ex.hex).map_err(|e| format!("{pointer}/examples/{i}: {e}"))?;
+            out.entry(target).or_default().insert(seed_name(&pointer, i), bytes);
+        }
+    }
+    let verify = out.entry("scp80_verify").or_default();
+    for (k, len) in [48, 96, 160, 256].into_iter().enumerate() {
+        verify.insert(format!("{RANDOM_PREFIX}{k}_{len}"), pseudo_random(0x0073_6370_3830 + k as u64, len));
+    }
+    Ok(out)
+}
+
+/// The TSM-layer message target (`fuzz/targets/src/tsm_msg.rs`), seeded with the texts of
+/// the examples of `spec/tsm/messages.json`.
+pub const MESSAGE_TARGETS: [&str; 1] = ["tsm_message"];
+
+/// Seeds of the message target: every message example's text, valid or not.
+pub fn message_seeds(spec: &Spec) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    for (at, _, ex) in crate::messages::examples(spec) {
+        let (pointer, example) = at.rsplit_once("/examples/").unwrap_or((&at, "0"));
+        if let (Some(text), Ok(i)) = (ex.input(), example.parse()) {
+            out.insert(seed_name(pointer, i), text.into_bytes());
+        }
+    }
+    out
+}
+
+/// The structure-aware targets (`fuzz/targets/src/structured.rs`). Their input drives
+/// `arbitrary`, so any bytes are a seed: fixed pseudo-random ones of growing length, and for
+/// `typed_value` also every type example behind its selector byte (the type's index in spec
+/// order, below 0x80 so that the bytes are decoded as they are).
+pub const STRUCTURED_TARGETS: [&str; 9] = [
+    "command_structured",
+    "file_structured",
+    "ber_structured",
+    "simple_tlv_structured",
+    "typed_value",
+    "ota_structured",
+    "tsm_structured",
+    "trace_structured",
+    "pki_structured",
+];
+
+/// Seeds of the structure-aware targets.
+pub fn structured_seeds(spec: &Spec) -> Result<BTreeMap<&'static str, BTreeMap<String, Vec<u8>>>, String> {
+    let mut out: BTreeMap<&'static str, BTreeMap<String, Vec<u8>>> = BTreeMap::new();
+    for (k, target) in STRUCTURED_TARGETS.into_iter().enumerate() {
+        let seeds = out.entry(target).or_default();
+        for (i, len) in [64, 128, 256, 512, 1024, 2048, 4096, 8192].into_iter().enumerate() {
+            let seed = 0x7374_7275_6300 + ((k as u64) << 4) + i as u64;
+            seeds.insert(format!("{RANDOM_PREFIX}{i}_{len}"), pseudo_random(seed, len));
+        }
+    }
+    let types: Vec<&str> = spec.types().map(|(_, _, e)| e.common.id.as_str()).collect();
+    let typed = out.entry("typed_value").or_default();
+    for (pointer, common, format) in spec.all_entries() {
+        let Format::Value(id) = &format else { continue };
+        let index = types.iter().position(|t| t == id).ok_or_else(|| format!("{pointer}: no type {id}"))?;
+        let selector =
+            u8::try_from(index).ok().filter(|s| *s < 0x80).ok_or("more than 128 types: the selector is one byte")?;
+        for (i, ex) in common.examples.iter().enumerate() {
+            let bytes = parse_hex(&ex.hex).map_err(|e| format!("{pointer}/examples/{i}: {e}"))?;
+            typed.insert(seed_name(&pointer, i), [&[selector][..], &bytes].concat());
+        }
+    }
+    Ok(out)
+}
+
+/// The trace checker's targets, seeded with the traces kept in `corpus/traces/`.
+pub const TRACE_TARGETS: [&str; 2] = ["trace_lines", "scheme_actions"];
+/// Seeds copied from `corpus/traces/*.jsonl`.
+pub const TRACE_PREFIX: &str = "trace-";
+
+/// Inputs of `scheme_actions` (fuzz/targets/src/trace.rs). A mode byte below 0x80 picks a
+/// system of the scheme models, each further byte an action: each system's first-action run
+/// on the ordered network. From 0x80 a kept trace, then edits of three bytes each: the
+/// untouched traces of both schemes, and one edit of each kind.
+pub fn scheme_action_seeds() -> BTreeMap<String, Vec<u8>> {
+    let seeds: [(&str, &[u8]); 6] = [
+        ("scheme1", &[0x80]),
+        ("scheme2", &[0x81]),
+        ("drop_challenge", &[0x81, 0, 1, 0]),
+        ("repeat_auth_response", &[0x81, 1, 26, 0]),
+        ("swap_login_and_challenge", &[0x81, 2, 0, 1]),
+        ("change_a_field", &[0x80, 5, 8, 1]),
+    ];
+    let mut out: BTreeMap<String, Vec<u8>> =
+        seeds.iter().map(|(n, b)| (format!("{TRACE_PREFIX}{n}"), b.to_vec())).collect();
+    for (system, name) in ["s1", "s2", "s3i", "s3u_lc"].iter().enumerate() {
+        out.insert(format!("{TRACE_PREFIX}walk_{name}"), [&[system as u8][..], &[0; 64]].concat());
+    }
+    out
+}
+
+/// The kept traces (`corpus/traces/*.jsonl`: simulated schemes, a recorded OpenSC session), by
+/// seed name.
+pub fn trace_seeds(traces: &Path) -> Result<BTreeMap<String, Vec<u8>>, String> {
+    let entries = std::fs::read_dir(traces).map_err(|e| format!("{}: {e}", traces.display()))?;
+    let mut out = BTreeMap::new();
+    for entry in entries {
+        let path = entry.map_err(|e| format!("{}: {e}", traces.display()))?.path();
+        if path.extension().is_some_and(|x| x == "jsonl") {
+            let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            out.insert(format!("{TRACE_PREFIX}{stem}"), read(&path)?);
+        }
+    }
+    Ok(out)
+}
 
 /// Sessions in the card targets' encoding (a kind byte per step: `03`+index picks a
 /// command of the target's vocabulary; `02`+length+bytes is a raw C-APDU; `00` power on,
@@ -37,6 +160,38 @@ pub fn card_seeds() -> BTreeMap<String, Vec<u8>> {
         ("raw_apdus", &[2, 4, 0x00, 0xA4, 0x04, 0x00, 2, 5, 0x00, 0xB0, 0x00, 0x00, 0x00, 2, 0]),
     ];
     seeds.iter().map(|(n, b)| (format!("{PKI_PREFIX}{n}"), b.to_vec())).collect()
+}
+
+/// The card manager's targets (`fuzz/targets/src/gp_card.rs`).
+pub const GP_CARD_TARGETS: [&str; 2] = ["gp_card_manager", "scp_unwrap"];
+
+/// Seeds of `gp_card_manager` (a kind byte per operation, `fuzz/targets/src/gp_card.rs`), from
+/// a `hanko sim scheme 3` run: the MNO-TSM's deployment under an ISD session at level 33
+/// (`03 05` opens it; `04 k` wraps vocabulary command k), the SP-TSM's personalization under an
+/// SSD session (`4B 05`), then the applet used; the deployment's first commands in an SCP80
+/// packet (`08`); and a tampered and a replayed command. The fuzz crate's test checks that the
+/// issuance seed still personalizes the applet.
+pub fn gp_card_seeds() -> BTreeMap<String, Vec<u8>> {
+    let mut issuance = vec![3, 5, 4, 6, 4, 7, 4, 8, 4, 9];
+    issuance.extend((31..=38).flat_map(|k| [4, k]));
+    issuance.extend([4, 10, 4, 11, 0x4B, 5, 4, 12]);
+    issuance.extend((57..=74).flat_map(|k| [4, k]));
+    issuance.extend([1, 2, 1, 27, 1, 28, 1, 29]);
+    let seeds: [(&str, Vec<u8>); 4] = [
+        ("issuance", issuance),
+        ("ota_ssd", vec![8, 2, 1, 6, 7, 8, 8, 0, 1, 13]),
+        ("tampered_and_replayed", vec![3, 1, 6, 6, 0x90, 4, 13, 7, 1, 13, 2, 4, 0x84, 0xE6, 0x0C, 0x00]),
+        ("channels", vec![1, 3, 0x13, 5, 0x13, 1, 1, 4, 0x10, 0x13]),
+    ];
+    let unwrap: [(&str, Vec<u8>); 4] = [
+        ("scp03_clean", vec![1, 5, 0x00, 3, 1, 2, 3, 0x00, 0]),
+        ("scp03_tampered", vec![3, 1, 0x00, 2, 9, 9, 0x85, 2, 9, 9, 0x00, 0]),
+        ("scp02_tampered", vec![0, 4, 0x00, 1, 7, 0x8A, 1, 7]),
+        ("scp03_aes256_rmac", vec![5, 3, 0x00, 4, 1, 2, 3, 4, 0x00, 1, 5]),
+    ];
+    let mut out: BTreeMap<String, Vec<u8>> = seeds.into_iter().map(|(n, b)| (format!("{PKI_PREFIX}{n}"), b)).collect();
+    out.extend(unwrap.into_iter().map(|(n, b)| (format!("{PKI_PREFIX}unwrap_{n}"), b)));
+    out
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, String> {
@@ -133,6 +288,12 @@ pub fn file_ids(spec: &Spec) -> Vec<&str> {
     spec.files_entries().filter(|(_, _, f)| f.kind == "data").map(|(_, _, f)| f.common.id.as_str()).collect()
 }
 
+/// The data layouts the `gp_response` target's first byte selects among, by index: in spec
+/// order, which is also the order of the generated `DataLayout::IDS`.
+pub fn layout_ids(spec: &Spec) -> Vec<&str> {
+    spec.data_layouts().map(|(_, _, e)| e.common.id.as_str()).collect()
+}
+
 /// `spec/apdu/jpki.json#/commands/3` and example 0 → `spec-apdu_jpki_commands_3_examples_0`.
 fn seed_name(pointer: &str, example: usize) -> String {
     let tail = pointer.trim_start_matches("spec/").replace(".json#", "");
@@ -160,6 +321,7 @@ pub fn seeds(spec: &Spec) -> Result<BTreeMap<&'static str, BTreeMap<String, Vec<
     let mut out: BTreeMap<&'static str, BTreeMap<String, Vec<u8>>> =
         TARGETS.iter().map(|t| (*t, BTreeMap::new())).collect();
     let ids = file_ids(spec);
+    let layouts = layout_ids(spec);
     for (pointer, common, format) in spec.all_entries() {
         for (i, ex) in common.examples.iter().enumerate() {
             let bytes = parse_hex(&ex.hex).map_err(|e| format!("{pointer}/examples/{i}: {e}"))?;
@@ -175,6 +337,14 @@ pub fn seeds(spec: &Spec) -> Result<BTreeMap<&'static str, BTreeMap<String, Vec<
                         .map_err(|_| format!("{} readable files do not fit a selector byte", ids.len()))?;
                     ("ef", [&[selector][..], &bytes].concat())
                 }
+                Format::Layout(id) => {
+                    let index = layouts.iter().position(|x| x == id).unwrap_or(0);
+                    let selector = u8::try_from(index)
+                        .map_err(|_| format!("{} data layouts do not fit a selector byte", layouts.len()))?;
+                    ("gp_response", [&[selector][..], &bytes].concat())
+                }
+                // A value's examples are covered where the value stands in a layout.
+                Format::Value(_) => continue,
             };
             let targets = out.get_mut(target).ok_or_else(|| format!("no target {target}"))?;
             targets.insert(seed_name(&pointer, i), bytes);
@@ -192,8 +362,18 @@ pub fn seeds(spec: &Spec) -> Result<BTreeMap<&'static str, BTreeMap<String, Vec<
 pub fn write(spec: &Spec, out: &Path) -> Result<usize, String> {
     let mut seeds = seeds(spec)?;
     seeds.extend(pki_seeds(&out.join("testdata/pki"))?);
+    seeds.extend(ota_seeds(spec)?);
+    seeds.extend(structured_seeds(spec)?);
     for target in CARD_TARGETS {
         seeds.insert(target, card_seeds());
+    }
+    let gp = gp_card_seeds();
+    seeds.insert("gp_card_manager", gp.iter().filter(|(n, _)| !n.contains("unwrap_")).map(|(n, b)| (n.clone(), b.clone())).collect());
+    seeds.insert("scp_unwrap", gp.into_iter().filter(|(n, _)| n.contains("unwrap_")).collect());
+    seeds.insert("trace_lines", trace_seeds(&out.join("traces"))?);
+    seeds.insert("scheme_actions", scheme_action_seeds());
+    for target in MESSAGE_TARGETS {
+        seeds.insert(target, message_seeds(spec));
     }
     let mut written = 0;
     for (target, files) in &seeds {
@@ -203,7 +383,7 @@ pub fn write(spec: &Spec, out: &Path) -> Result<usize, String> {
         for entry in entries {
             let entry = entry.map_err(|e| format!("{}: {e}", dir.display()))?;
             let name = entry.file_name().to_string_lossy().into_owned();
-            let ours = [SPEC_PREFIX, RANDOM_PREFIX, PKI_PREFIX].iter().any(|p| name.starts_with(p));
+            let ours = [SPEC_PREFIX, RANDOM_PREFIX, PKI_PREFIX, TRACE_PREFIX].iter().any(|p| name.starts_with(p));
             if ours && !files.contains_key(&name) {
                 std::fs::remove_file(entry.path()).map_err(|e| format!("{}: {e}", entry.path().display()))?;
             }

@@ -3,7 +3,10 @@
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use xtask::{codegen, corpus, repo_root, spec::Spec, validate};
+use xtask::{
+    bench_report, cargo_targets, cmin, codegen, corpus, dict, fuzz_coverage, fuzz_smoke, repo_root, spec::Spec,
+    validate,
+};
 
 #[derive(Parser)]
 #[command(name = "xtask", about = "hanko's spec tooling")]
@@ -14,6 +17,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
+    /// Writes the flows' Mermaid state and sequence diagrams into docs/flows/.
+    Docs {
+        /// Fails if the files on disk differ from what would be written.
+        #[arg(long)]
+        check: bool,
+    },
     /// Checks the spec folder and decodes every example.
     Validate {
         #[arg(long)]
@@ -40,6 +49,86 @@ enum Cmd {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Writes a libFuzzer dictionary per fuzz target into fuzz/dict/<target>.dict from the spec.
+    Dict {
+        /// Fails if the files on disk differ from what would be written.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Builds every fuzz target, fuzzes each briefly from its seeds with its dictionary, fails
+    /// on any crash; writes target/fuzz-smoke.json.
+    FuzzSmoke {
+        /// Seconds of fuzzing per target (after its start-up).
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+        /// Only these targets (default: every [[bin]] of fuzz/Cargo.toml).
+        #[arg(long, value_delimiter = ',')]
+        targets: Vec<String>,
+        /// cargo-fuzz's sanitizer (default address; `none` runs four to five times faster).
+        #[arg(long)]
+        sanitizer: Option<String>,
+        /// Where the JSON summary goes.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
+    /// Minimizes the fuzzer-found inputs of corpus/<target>/ (libFuzzer -merge=1), keeping
+    /// every named seed; merges a campaign's corpora in with --from. Slow: not for CI.
+    Cmin {
+        #[arg(long, value_delimiter = ',')]
+        targets: Vec<String>,
+        /// Corpora of a campaign, DIR/<target>/, offered as candidates.
+        #[arg(long)]
+        from: Option<PathBuf>,
+    },
+    /// Line and region coverage of each fuzz target's corpus per hanko crate (cargo fuzz
+    /// coverage + llvm-cov); writes a markdown table to target/fuzz-coverage.md.
+    FuzzCoverage {
+        #[arg(long, value_delimiter = ',')]
+        targets: Vec<String>,
+        /// Folder of llvm-cov and llvm-profdata matching the toolchain's LLVM.
+        #[arg(long)]
+        llvm_path: Option<PathBuf>,
+        /// Extra corpora, DIR/<target>/, measured with the committed ones.
+        #[arg(long)]
+        corpus: Option<PathBuf>,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Runs every criterion suite of benches/Cargo.toml and writes BENCHMARKS.md: medians,
+    /// hanko's ratio to each peer, the machine.
+    BenchReport {
+        /// Only these suites (default: every [[bench]]).
+        #[arg(long, value_delimiter = ',')]
+        benches: Vec<String>,
+        /// 0.5 s warm-up, 2 s measurement, 20 samples: a quick look, not a result to quote.
+        #[arg(long)]
+        quick: bool,
+        #[arg(long)]
+        warm_up_time: Option<f64>,
+        #[arg(long)]
+        measurement_time: Option<f64>,
+        #[arg(long)]
+        sample_size: Option<usize>,
+        /// Rewrite the report from the last run's criterion files without running.
+        #[arg(long)]
+        no_run: bool,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+/// Prints a command's summary or error and turns it into the exit code.
+fn report(result: Result<String, String>) -> ExitCode {
+    match result {
+        Ok(summary) => {
+            println!("{summary}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(1)
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -54,6 +143,22 @@ fn main() -> ExitCode {
         })
     };
     match cli.command {
+        Cmd::Docs { check } => {
+            let Ok(spec) = load(None) else { return ExitCode::from(1) };
+            let out = root.join("docs/flows");
+            let files = xtask::docs::generate(&spec);
+            let result = if check { codegen::check(&files, &out) } else { codegen::write(&files, &out) };
+            match result {
+                Ok(summary) => {
+                    println!("{summary}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("{e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
         Cmd::Validate { spec } => {
             let Ok(spec) = load(spec) else { return ExitCode::from(1) };
             let report = validate::validate(&spec);
@@ -139,6 +244,28 @@ fn main() -> ExitCode {
                     ExitCode::from(1)
                 }
             }
+        }
+        Cmd::Dict { check } => report((|| {
+            let targets = cargo_targets::fuzz_targets(&root)?;
+            let files = dict::generate(&root.join("spec"), &targets)?;
+            let dir = root.join("fuzz/dict");
+            if check {
+                dict::check(&dir, &files)
+            } else {
+                dict::write(&dir, &files)
+            }
+        })()),
+        Cmd::FuzzSmoke { seconds, targets, sanitizer, json } => {
+            report(fuzz_smoke::run(&root, &fuzz_smoke::Options { seconds, targets, sanitizer, json }))
+        }
+        Cmd::Cmin { targets, from } => report(cmin::run(&root, &cmin::Options { targets, from })),
+        Cmd::FuzzCoverage { targets, llvm_path, corpus, out } => {
+            report(fuzz_coverage::run(&root, &fuzz_coverage::Options { targets, llvm_path, corpus, out }))
+        }
+        Cmd::BenchReport { benches, quick, warm_up_time, measurement_time, sample_size, no_run, out } => {
+            let opts =
+                bench_report::Options { benches, quick, warm_up_time, measurement_time, sample_size, no_run, out };
+            report(bench_report::run(&root, &opts))
         }
     }
 }

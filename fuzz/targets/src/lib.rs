@@ -16,7 +16,7 @@ use hanko_codec::{Capdu, Command, CommandApdu, File, ResponseApdu, SimpleTlvList
 use serde_json::Value;
 use std::sync::OnceLock;
 use xtask::interp::Interp;
-use xtask::spec::{Format, Spec};
+use xtask::spec::{Format, Loaded, Spec, SpecFile};
 
 /// A target's body: returns on any input, panics on a bug.
 pub type Target = fn(&[u8]);
@@ -29,6 +29,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("simple_tlv", simple_tlv),
     ("ef", ef),
     ("roundtrip", roundtrip),
+    ("gp_response", gp::gp_response),
     ("certificate", crypto::certificate),
     ("chain", crypto::chain),
     ("cv_certificate", crypto::cv_certificate),
@@ -37,25 +38,77 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("client", client::client),
     ("card_model", card::card_model),
     ("virtual_card", card::virtual_card),
+    ("gp_card_manager", gp_card::gp_card_manager),
+    ("scp_unwrap", gp_card::scp_unwrap),
+    ("trace_lines", trace::trace_lines),
+    ("scheme_actions", trace::scheme_actions),
+    ("scp80_command", ota::scp80_command),
+    ("scp80_response", ota::scp80_response),
+    ("remote_apdu", ota::remote_apdu),
+    ("scp80_verify", ota::scp80_verify),
+    ("tsm_message", tsm_msg::tsm_message),
+    ("command_structured", structured::command_structured),
+    ("file_structured", structured::file_structured),
+    ("ber_structured", structured::ber_structured),
+    ("simple_tlv_structured", structured::simple_tlv_structured),
+    ("typed_value", structured::typed_value),
+    ("ota_structured", structured::ota_structured),
+    ("tsm_structured", structured::tsm_structured),
+    ("trace_structured", structured::trace_structured),
+    ("pki_structured", structured::pki_structured),
 ];
 
 pub mod client;
 pub mod card;
 pub mod crypto;
+pub mod gp;
+pub mod gp_card;
+pub mod ota;
+pub mod structured;
+pub mod trace;
+pub mod tsm_msg;
 
-/// The spec folder, found at compile time so a fuzz binary runs from any directory.
-pub const SPEC_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../spec");
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/spec_files.rs"));
+}
 
-/// The spec, loaded once per process: parsing the JSON on every input would dominate a run.
+/// The spec, compiled in by `build.rs` (OSS-Fuzz runs the binaries without the source tree)
+/// and parsed once per process: parsing the JSON on every input would dominate a run.
 pub fn spec() -> &'static Spec {
     static SPEC: OnceLock<Spec> = OnceLock::new();
-    SPEC.get_or_init(|| match Spec::load(std::path::Path::new(SPEC_DIR)) {
+    SPEC.get_or_init(|| match embedded_spec() {
         Ok(s) => s,
-        Err(problems) => {
-            let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
-            panic!("the spec in {SPEC_DIR} does not load:\n{}", list.join("\n"))
-        }
+        Err(problems) => panic!("the embedded spec does not load:\n{}", problems.join("\n")),
     })
+}
+
+/// What `Spec::load` does with a folder, over the embedded texts: the same files in the same
+/// order, JSON that is not a spec document (`"spec": "hanko/…"`) skipped.
+fn embedded_spec() -> Result<Spec, Vec<String>> {
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    for (rel, text) in embedded::SPEC_FILES {
+        let display = format!("spec/{rel}");
+        let raw: Value = match serde_json::from_str(text) {
+            Ok(v) => v,
+            Err(e) => {
+                problems.push(format!("{display}: not JSON: {e}"));
+                continue;
+            }
+        };
+        if !raw.get("spec").and_then(Value::as_str).is_some_and(|s| s.starts_with("hanko/")) {
+            continue;
+        }
+        match serde_json::from_value::<SpecFile>(raw.clone()) {
+            Ok(file) => files.push(Loaded { display, path: (*rel).into(), file, raw }),
+            Err(e) => problems.push(format!("{display}#: does not follow the spec format: {e}")),
+        }
+    }
+    if problems.is_empty() {
+        Ok(Spec { files })
+    } else {
+        Err(problems)
+    }
 }
 
 fn interp() -> &'static Interp<'static> {
@@ -359,6 +412,13 @@ mod tests {
     #[test]
     fn the_roundtrip_target_covers_every_file() {
         assert_eq!(FILE_TYPE_IDS, File::IDS, "update file_types! to the generated File enum");
+    }
+
+    #[test]
+    fn the_embedded_spec_is_the_spec_folder() {
+        let folder = Spec::load(&xtask::repo_root().join("spec")).expect("spec/ loads");
+        let shown = |s: &Spec| s.files.iter().map(|l| (l.display.clone(), l.raw.clone())).collect::<Vec<_>>();
+        assert_eq!(shown(spec()), shown(&folder), "rebuild: build.rs embeds spec/ at compile time");
     }
 
     #[test]

@@ -188,10 +188,9 @@ pub fn checksum(kind: ChecksumKind, kid_key: Option<&Key>, parts: &[&[u8]], len:
         }
         ChecksumKind::Reserved => return Err(Scp80Error::Unsupported { what: "SPI", value: 0xFF }),
     };
-    // An AES CC may be cut to 4 bytes; every other checksum has exactly its own length.
-    if len > full.len()
-        || (len < full.len() && !matches!(kind, ChecksumKind::CryptographicChecksum(Scp80KidCcAlgorithm::AesCmac)))
-    {
+    // The length CHL/RHL declares must be one the algorithm allows (an AES CC may be cut to 4
+    // bytes): a header that shrinks it to 0 would otherwise strip the checksum off a packet.
+    if len > full.len() || !kind.allowed_lengths().is_some_and(|allowed| allowed.contains(&len)) {
         return Err(Scp80Error::ChecksumLength { expected: full.len(), found: len });
     }
     Ok(full[..len].to_vec())

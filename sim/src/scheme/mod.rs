@@ -159,6 +159,54 @@ impl<C: Card> Transport for NfcLink<C> {
     }
 }
 
+/// The end of a portal login every scheme shares: the client's `auth_response` with what
+/// `authenticate` produced, then the portal's verdict (`session_granted` or `refused`), as
+/// `<prefix>.<client>.auth_response` and `<prefix>.portal.…` messages on the https link.
+pub(crate) fn finish_login(
+    portal: &mut portal::Portal,
+    trace: &Recorder,
+    prefix: &str,
+    client: Actor,
+    session: String,
+    authenticated: Result<(Vec<u8>, Vec<u8>), String>,
+) -> Outcome {
+    let https = |from, to, id: String, f| trace.msg(Link::Https, from, to, &id, f);
+    let (certificate, signature) = match authenticated {
+        Ok(signed) => signed,
+        Err(why) => return Outcome::Failed { why },
+    };
+    https(
+        client,
+        Actor::Portal,
+        format!("{prefix}.{}.auth_response", client.name()),
+        fields([
+            ("session", session.clone().into()),
+            ("certificate", hex(&certificate)),
+            ("signature", hex(&signature)),
+        ]),
+    );
+    match portal.answer(&session, &certificate, &signature) {
+        Ok(()) => {
+            https(
+                Actor::Portal,
+                client,
+                format!("{prefix}.portal.session_granted"),
+                fields([("session", session.clone().into())]),
+            );
+            Outcome::LoggedIn { session }
+        }
+        Err(r) => {
+            https(
+                Actor::Portal,
+                client,
+                format!("{prefix}.portal.refused"),
+                fields([("session", session.into()), ("reason", Value::from(r.reason()))]),
+            );
+            Outcome::Refused { reason: r.reason().into() }
+        }
+    }
+}
+
 /// The client side every scheme shares (spec/flow: the PC's or phone's machine from
 /// `login_requested` to `authenticating`): read the authentication certificate, ask for the
 /// PIN until the card accepts one, sign `DigestInfo(SHA-256) ‖ challenge`.

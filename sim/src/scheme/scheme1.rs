@@ -5,7 +5,7 @@
 //! the two bound ends.
 
 use super::portal::Portal;
-use super::{authenticate, fields, hex, NfcLink, Options, Outcome, Recorder, Run};
+use super::{authenticate, fields, finish_login, hex, NfcLink, Options, Outcome, Recorder, Run};
 use crate::card::VirtualCard;
 use crate::card_data::Pins;
 use crate::client::JpkiClient;
@@ -14,7 +14,6 @@ use hanko_crypto::testpki::Pki;
 use hanko_model::trace::{hex_upper, Actor, Link};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
-use serde_json::Value;
 use std::sync::Arc;
 
 /// Seconds a pairing code stays valid (the spec's `pair_offer.expires_in`).
@@ -126,41 +125,8 @@ fn session(pki: &Arc<Pki>, options: &Options, trace: &Recorder) -> Outcome {
         "s1.portal.challenge",
         fields([("session", session.clone().into()), ("challenge", hex(&challenge))]),
     );
-    let outcome = match authenticate(&mut client, &options.pins, &challenge) {
-        Err(why) => Outcome::Failed { why },
-        Ok((certificate, signature)) => {
-            https(
-                Actor::Pc,
-                Actor::Portal,
-                "s1.pc.auth_response",
-                fields([
-                    ("session", session.clone().into()),
-                    ("certificate", hex(&certificate)),
-                    ("signature", hex(&signature)),
-                ]),
-            );
-            match portal.answer(&session, &certificate, &signature) {
-                Ok(()) => {
-                    https(
-                        Actor::Portal,
-                        Actor::Pc,
-                        "s1.portal.session_granted",
-                        fields([("session", session.clone().into())]),
-                    );
-                    Outcome::LoggedIn { session }
-                }
-                Err(r) => {
-                    https(
-                        Actor::Portal,
-                        Actor::Pc,
-                        "s1.portal.refused",
-                        fields([("session", session.into()), ("reason", Value::from(r.reason()))]),
-                    );
-                    Outcome::Refused { reason: r.reason().into() }
-                }
-            }
-        }
-    };
+    let authenticated = authenticate(&mut client, &options.pins, &challenge);
+    let outcome = finish_login(&mut portal, trace, "s1", Actor::Pc, session, authenticated);
     // The PC closes the channel whatever the outcome; the phone ends its NFC session.
     relay_msg(Actor::Pc, Actor::Relay, "s1.pc.close", fields([("channel", channel.clone().into())]));
     relay_msg(Actor::Relay, Actor::Phone, "s1.relay.closed", fields([("channel", channel.into())]));

@@ -2,13 +2,12 @@
 //! (`spec/flow/scheme2.json`).
 
 use super::portal::Portal;
-use super::{authenticate, fields, hex, NfcLink, Options, Outcome, Recorder, Run};
+use super::{authenticate, fields, finish_login, hex, NfcLink, Options, Outcome, Recorder, Run};
 use crate::card::VirtualCard;
 use crate::card_data::Pins;
 use crate::client::JpkiClient;
 use hanko_crypto::testpki::Pki;
 use hanko_model::trace::{Actor, Link};
-use serde_json::Value;
 use std::sync::Arc;
 
 pub fn run(pki: Arc<Pki>, options: &Options) -> Run {
@@ -37,41 +36,8 @@ fn session(pki: &Arc<Pki>, options: &Options, trace: &Recorder) -> Outcome {
 
     let card = VirtualCard::new(pki.clone(), profile, &Pins::default()).with_seed(options.seed);
     let mut client = JpkiClient::new(NfcLink::connect(card, Actor::Phone, trace.clone()));
-    let outcome = match authenticate(&mut client, &options.pins, &challenge) {
-        Err(why) => Outcome::Failed { why },
-        Ok((certificate, signature)) => {
-            https(
-                Actor::Phone,
-                Actor::Portal,
-                "s2.phone.auth_response",
-                fields([
-                    ("session", session.clone().into()),
-                    ("certificate", hex(&certificate)),
-                    ("signature", hex(&signature)),
-                ]),
-            );
-            match portal.answer(&session, &certificate, &signature) {
-                Ok(()) => {
-                    https(
-                        Actor::Portal,
-                        Actor::Phone,
-                        "s2.portal.session_granted",
-                        fields([("session", session.clone().into())]),
-                    );
-                    Outcome::LoggedIn { session }
-                }
-                Err(r) => {
-                    https(
-                        Actor::Portal,
-                        Actor::Phone,
-                        "s2.portal.refused",
-                        fields([("session", session.into()), ("reason", Value::from(r.reason()))]),
-                    );
-                    Outcome::Refused { reason: r.reason().into() }
-                }
-            }
-        }
-    };
+    let authenticated = authenticate(&mut client, &options.pins, &challenge);
+    let outcome = finish_login(&mut portal, trace, "s2", Actor::Phone, session, authenticated);
     client.transport_mut().disconnect();
     outcome
 }

@@ -36,7 +36,10 @@ pub struct VirtualCard {
 
 impl std::fmt::Debug for VirtualCard {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("VirtualCard").field("profile", &self.model.profile.id).field("state", &self.state_path).finish_non_exhaustive()
+        f.debug_struct("VirtualCard")
+            .field("profile", &self.model.profile.id)
+            .field("state", &self.state_path)
+            .finish_non_exhaustive()
     }
 }
 
@@ -55,7 +58,15 @@ impl VirtualCard {
             let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
             seed[..16].copy_from_slice(&t.to_le_bytes());
         }
-        Self { model, pki, rng: ChaCha20Rng::from_seed(seed), state_path: None, saved, last_rule: None, last_signer: None }
+        Self {
+            model,
+            pki,
+            rng: ChaCha20Rng::from_seed(seed),
+            state_path: None,
+            saved,
+            last_rule: None,
+            last_signer: None,
+        }
     }
 
     /// Keeps counters and changed PINs in `path`: loads it if it exists, and rewrites it
@@ -63,12 +74,21 @@ impl VirtualCard {
     pub fn with_state(mut self, path: &Path) -> Result<Self, String> {
         if path.exists() {
             let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            let doc: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{}: not a state file: {e}", path.display()))?;
+            let doc: serde_json::Value =
+                serde_json::from_str(&text).map_err(|e| format!("{}: not a state file: {e}", path.display()))?;
             if doc["profile"] != self.model.profile.id {
-                return Err(format!("{}: state of {}, not of {}", path.display(), doc["profile"], self.model.profile.id));
+                return Err(format!(
+                    "{}: state of {}, not of {}",
+                    path.display(),
+                    doc["profile"],
+                    self.model.profile.id
+                ));
             }
             for (pin, tries) in doc["tries"].as_object().into_iter().flatten() {
-                let n = tries.as_u64().and_then(|n| u8::try_from(n).ok()).ok_or_else(|| format!("{}: bad count for {pin}", path.display()))?;
+                let n = tries
+                    .as_u64()
+                    .and_then(|n| u8::try_from(n).ok())
+                    .ok_or_else(|| format!("{}: bad count for {pin}", path.display()))?;
                 self.model.set_tries(pin, n).map_err(|e| format!("{}: {e}", path.display()))?;
             }
             for (pin, value) in doc["pins"].as_object().into_iter().flatten() {
@@ -109,7 +129,8 @@ impl VirtualCard {
     fn save(&mut self) -> Result<(), String> {
         let Some(path) = &self.state_path else { return Ok(()) };
         let now = persistent(&self.model);
-        let tries: serde_json::Map<String, serde_json::Value> = now.tries.iter().map(|(k, v)| (k.clone(), (*v).into())).collect();
+        let tries: serde_json::Map<String, serde_json::Value> =
+            now.tries.iter().map(|(k, v)| (k.clone(), (*v).into())).collect();
         let pins: serde_json::Map<String, serde_json::Value> =
             now.pins.iter().map(|(k, v)| (k.clone(), String::from_utf8_lossy(v).into_owned().into())).collect();
         let doc = serde_json::json!({ "profile": self.model.profile.id, "tries": tries, "pins": pins });
@@ -148,7 +169,11 @@ impl VirtualCard {
 /// a snapshot (this runs after every APDU).
 fn changed(model: &CardModel, saved: &Persistent) -> bool {
     let tries = model.tries().iter().map(|(k, v)| (*k, *v)).ne(saved.tries.iter().map(|(k, v)| (k.as_str(), *v)));
-    tries || model.pin_values().map(|(k, v)| (k as &str, v)).ne(saved.pins.iter().map(|(k, v)| (k.as_str(), v.as_slice())))
+    tries
+        || model
+            .pin_values()
+            .map(|(k, v)| (k as &str, v))
+            .ne(saved.pins.iter().map(|(k, v)| (k.as_str(), v.as_slice())))
 }
 
 fn persistent(model: &CardModel) -> Persistent {
@@ -163,7 +188,11 @@ fn persistent(model: &CardModel) -> Persistent {
 /// then flush the directory so the rename itself survives a power cut.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(".{}.tmp{}", path.file_name().and_then(|n| n.to_str()).unwrap_or("state"), std::process::id()));
+    let tmp = dir.join(format!(
+        ".{}.tmp{}",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("state"),
+        std::process::id()
+    ));
     {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;

@@ -59,7 +59,11 @@ impl Pins {
                 "number_b" => &mut pins.number_b,
                 "birth" => &mut pins.birth,
                 "common" => &mut pins.common,
-                other => return Err(format!("--pins: unknown PIN {other:?} (auth, sign, text, number_a, number_b, birth, common)")),
+                other => {
+                    return Err(format!(
+                        "--pins: unknown PIN {other:?} (auth, sign, text, number_a, number_b, birth, common)"
+                    ))
+                }
             };
             *slot = value.trim().to_string();
         }
@@ -103,7 +107,13 @@ pub fn card_data(pki: &Pki, profile: &Profile, pins: &Pins) -> CardData {
         d.files.insert(("ap.jpki", 0x0002), pki.sign_ca.der.clone());
     }
     d.files.insert(("ap.jpki", 0x0006), encoded(|o| JpkiTokenInfo { label, token_info_rest: &[] }.encode(o)));
-    let present = |yes: bool| if yes { JpkiCertificateStatusSigningCertificate::Present } else { JpkiCertificateStatusSigningCertificate::Absent };
+    let present = |yes: bool| {
+        if yes {
+            JpkiCertificateStatusSigningCertificate::Present
+        } else {
+            JpkiCertificateStatusSigningCertificate::Absent
+        }
+    };
     d.files.insert(
         ("ap.jpki", 0x0008),
         encoded(|o| {
@@ -124,7 +134,12 @@ pub fn card_data(pki: &Pki, profile: &Profile, pins: &Pins) -> CardData {
         for (fid, bytes) in [(1u16, &t.ef0001), (2, &t.ef0002), (3, &t.ef0003), (4, &t.ef0004)] {
             d.files.insert(("ap.text", fid), bytes.clone());
         }
-        d.files.insert(("ap.text", 5), encoded(|o| TextApInfo { ap_id: &[0x01, 0x03, 0x0E, 0x01], key_id: &[0x39; 16], reserved: &[0xFF; 128] }.encode(o)));
+        d.files.insert(
+            ("ap.text", 5),
+            encoded(|o| {
+                TextApInfo { ap_id: &[0x01, 0x03, 0x0E, 0x01], key_id: &[0x39; 16], reserved: &[0xFF; 128] }.encode(o)
+            }),
+        );
         d.pins.insert("text.pin", Secret::new(pins.text.as_bytes()));
         d.pins.insert("text.number_a", Secret::new(pins.number_a.as_bytes()));
         d.pins.insert("text.number_b", Secret::new(pins.number_b.as_bytes()));
@@ -136,7 +151,10 @@ pub fn card_data(pki: &Pki, profile: &Profile, pins: &Pins) -> CardData {
         let sig = [0x5A; 256];
         let birth = Date::new(2000, 1, 1).unwrap_or(Date { year: 2000, month: 1, day: 1 });
         let expiry = Date::new(2035, 1, 1).unwrap_or(Date { year: 2035, month: 1, day: 1 });
-        d.files.insert(("ap.surface", 1), encoded(|o| SurfaceAge { birth_date: birth, public_exponent: &e, modulus: &n, signature: &sig }.encode(o)));
+        d.files.insert(
+            ("ap.surface", 1),
+            encoded(|o| SurfaceAge { birth_date: birth, public_exponent: &e, modulus: &n, signature: &sig }.encode(o)),
+        );
         d.files.insert(
             ("ap.surface", 2),
             encoded(|o| {
@@ -157,16 +175,35 @@ pub fn card_data(pki: &Pki, profile: &Profile, pins: &Pins) -> CardData {
                 .encode(o)
             }),
         );
-        d.files.insert(("ap.surface", 3), encoded(|o| SurfaceApInfo { ap_id: &[0x06, 0x03, 0x0E, 0x01], key_id: &[0x39; 16], version: &[1], municipality_code: "13101", key_info: &[0x5A; 272] }.encode(o)));
+        d.files.insert(
+            ("ap.surface", 3),
+            encoded(|o| {
+                SurfaceApInfo {
+                    ap_id: &[0x06, 0x03, 0x0E, 0x01],
+                    key_id: &[0x39; 16],
+                    version: &[1],
+                    municipality_code: "13101",
+                    key_info: &[0x5A; 272],
+                }
+                .encode(o)
+            }),
+        );
         d.files.insert(("ap.surface", 4), pki.text_ap.ef0004.clone());
-        d.files.insert(("ap.surface", 5), encoded(|o| SurfaceMyNumberImage { image: PNG, public_exponent: &e, modulus: &n, signature: &sig }.encode(o)));
+        d.files.insert(
+            ("ap.surface", 5),
+            encoded(|o| {
+                SurfaceMyNumberImage { image: PNG, public_exponent: &e, modulus: &n, signature: &sig }.encode(o)
+            }),
+        );
         d.pins.insert("surface.number_a", Secret::new(pins.number_a.as_bytes()));
         d.pins.insert("surface.number_b", Secret::new(pins.number_b.as_bytes()));
         d.pins.insert("surface.birth_key", Secret::new(pins.birth.as_bytes()));
     }
     if profile.applications.contains(&"ap.common") {
         let expiry = Date::new(2035, 1, 1).unwrap_or(Date { year: 2035, month: 1, day: 1 });
-        let record = encoded(|o| CommonCardRecord { serial: "999000000000001", municipality_code: "13101", expiry_date: expiry }.encode(o));
+        let record = encoded(|o| {
+            CommonCardRecord { serial: "999000000000001", municipality_code: "13101", expiry_date: expiry }.encode(o)
+        });
         d.records.insert(("ap.common", 1), vec![record]);
         d.pins.insert("common.pin", Secret::new(pins.common.as_bytes()));
     }

@@ -72,7 +72,12 @@ fn a_recorded_session_replays_without_deviation() {
     assert_eq!(answers[6].len(), 258, "the signature came back");
     let text = String::from_utf8(trace.into_inner()).unwrap();
 
-    let model = || CardModel::new(profile("plastic").unwrap(), card_data(&Pki::generate(1), profile("plastic").unwrap(), &Pins::default()));
+    let model = || {
+        CardModel::new(
+            profile("plastic").unwrap(),
+            card_data(&Pki::generate(1), profile("plastic").unwrap(), &Pins::default()),
+        )
+    };
     let events = parse_trace(&text).unwrap();
     assert_eq!(replay(&mut model(), &events), Ok(14), "trace:\n{text}");
 

@@ -90,7 +90,11 @@ fn signing_uses_the_real_key_and_needs_the_pin() {
     let mut c = card("plastic");
     let digest = [0x42u8; 32];
     let digest_info = signature::digest_info(hanko_codec::field::HashAlgorithm::Sha256, &digest);
-    let sign = format!("802A0080{:02X}{}00", digest_info.len(), digest_info.iter().map(|b| format!("{b:02X}")).collect::<String>());
+    let sign = format!(
+        "802A0080{:02X}{}00",
+        digest_info.len(),
+        digest_info.iter().map(|b| format!("{b:02X}")).collect::<String>()
+    );
     send(&mut c, SELECT_JPKI, 0x9000);
     send(&mut c, "00A4020C020017", 0x9000);
     send(&mut c, &sign, 0x6982);
@@ -100,7 +104,8 @@ fn signing_uses_the_real_key_and_needs_the_pin() {
     let sig = send(&mut c, &sign, 0x9000);
     assert_eq!(sig.len(), 256);
     let key = hanko_crypto::key::RsaPublicKey::from_spki_der(&p.auth_ee.key.spki_der()).unwrap();
-    signature::verify(&key, &digest, &sig, Scheme::Pkcs1v15Prehashed(hanko_codec::field::HashAlgorithm::Sha256)).expect("the card's signature verifies");
+    signature::verify(&key, &digest, &sig, Scheme::Pkcs1v15Prehashed(hanko_codec::field::HashAlgorithm::Sha256))
+        .expect("the card's signature verifies");
     // Security status is lost on reset and on selecting another DF.
     c.reset();
     send(&mut c, SELECT_JPKI, 0x9000);

@@ -124,7 +124,9 @@ pub fn run(format: Format, bytes: &[u8], file: Option<&str>, json: bool) -> Resu
             show(&f, format!("EF {id} ({name}), {n} bytes"))
         }
         Format::CvCert => {
-            let f = File::decode("text.cv_certificate", bytes).ok_or_else(|| "no CV certificate layout".to_string())?.map_err(codec_error)?;
+            let f = File::decode("text.cv_certificate", bytes)
+                .ok_or_else(|| "no CV certificate layout".to_string())?
+                .map_err(codec_error)?;
             show(&f, format!("card-verifiable certificate, {n} bytes"))
         }
         Format::Scp80Command | Format::Scp80Response | Format::RemoteApdu => {

@@ -249,8 +249,10 @@ pub fn run(as_json: bool) -> Result<String, String> {
     let (schemes_text, schemes_json) = crate::demo_schemes::run()?;
     text.push_str(&schemes_text);
     if as_json {
-        Ok(serde_json::to_string_pretty(&json!({ "steps": steps_json, "virtual_card": card_json, "schemes": schemes_json }))
-            .unwrap_or_default())
+        Ok(serde_json::to_string_pretty(
+            &json!({ "steps": steps_json, "virtual_card": card_json, "schemes": schemes_json }),
+        )
+        .unwrap_or_default())
     } else {
         Ok(text)
     }

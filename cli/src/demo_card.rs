@@ -2,13 +2,13 @@
 //! process — read both certificates, the My Number and the basic four items, sign, and
 //! check the certificate chain and the signature with the crypto core.
 
+use hanko_codec::field::HashAlgorithm;
 use hanko_crypto::chain::{verify_chain, Anchor, Options, Purpose};
 use hanko_crypto::key::RsaPublicKey;
 use hanko_crypto::profile::Certificate;
 use hanko_crypto::signature::{self, Scheme};
 use hanko_crypto::testpki::{Pki, VERIFY_AT_UNIX};
 use hanko_crypto::time::UnixTime;
-use hanko_codec::field::HashAlgorithm;
 use hanko_sim::card::VirtualCard;
 use hanko_sim::card_data::Pins;
 use hanko_sim::client::{JpkiClient, Key, Pin, PinStatus, Which};
@@ -25,10 +25,12 @@ fn err(step: &str) -> impl Fn(hanko_sim::client::ClientError) -> String + '_ {
 /// Runs the session; returns the text lines and the JSON summary.
 pub fn run() -> Result<(String, serde_json::Value), String> {
     let pins = Pins::default();
-    let card = VirtualCard::new(Pki::generate(1), hanko_model::profile("plastic").ok_or("no plastic profile")?, &pins).with_seed(1);
+    let card = VirtualCard::new(Pki::generate(1), hanko_model::profile("plastic").ok_or("no plastic profile")?, &pins)
+        .with_seed(1);
     let mut client = JpkiClient::new(InProcess::connect(card));
     let at = UnixTime(VERIFY_AT_UNIX);
-    let mut out = String::from("\nThe virtual card, in process (test PKI seed 1; times checked at the test PKI's 2027-01-01)\n");
+    let mut out =
+        String::from("\nThe virtual card, in process (test PKI seed 1; times checked at the test PKI's 2027-01-01)\n");
 
     let label = client.token_label().map_err(err("token label"))?;
     out.push_str(&format!("  token label          {label}\n"));
@@ -41,15 +43,22 @@ pub fn run() -> Result<(String, serde_json::Value), String> {
     let auth = client.certificate(Which::Auth).map_err(err("authentication certificate"))?;
     let auth_ca = client.certificate(Which::AuthCa).map_err(err("authentication CA"))?;
     let anchor = Anchor::new(&auth_ca).map_err(|e| format!("authentication CA: {e}"))?;
-    let report = verify_chain(&auth, &[], &[anchor], &[], at, &Options::for_purpose(Purpose::Authentication)).map_err(|e| format!("authentication chain: {e}"))?;
+    let report = verify_chain(&auth, &[], &[anchor], &[], at, &Options::for_purpose(Purpose::Authentication))
+        .map_err(|e| format!("authentication chain: {e}"))?;
     let auth_cert = Certificate::from_der(&auth).map_err(|e| e.to_string())?;
-    out.push_str(&format!("  authentication cert  {} bytes, {} — chain valid ({} certificates)\n", auth.len(), auth_cert.subject(), report.path.len()));
+    out.push_str(&format!(
+        "  authentication cert  {} bytes, {} — chain valid ({} certificates)\n",
+        auth.len(),
+        auth_cert.subject(),
+        report.path.len()
+    ));
 
     client.verify(Pin::Sign, &pins.sign).map_err(err("signing password"))?;
     let sign = client.certificate(Which::Sign).map_err(err("signing certificate"))?;
     let sign_ca = client.certificate(Which::SignCa).map_err(err("signing CA"))?;
     let anchor = Anchor::new(&sign_ca).map_err(|e| format!("signing CA: {e}"))?;
-    verify_chain(&sign, &[], &[anchor], &[], at, &Options::for_purpose(Purpose::Signing)).map_err(|e| format!("signing chain: {e}"))?;
+    verify_chain(&sign, &[], &[anchor], &[], at, &Options::for_purpose(Purpose::Signing))
+        .map_err(|e| format!("signing chain: {e}"))?;
     let sign_cert = Certificate::from_der(&sign).map_err(|e| e.to_string())?;
     let holder = sign_cert.holder();
     out.push_str(&format!(
@@ -65,7 +74,8 @@ pub fn run() -> Result<(String, serde_json::Value), String> {
     let digest_info = signature::digest_info(HashAlgorithm::Sha256, digest.as_ref());
     let sig = client.sign(Key::Auth, &digest_info).map_err(err("signing"))?;
     let key: RsaPublicKey = auth_cert.public_key().map_err(|e| e.to_string())?;
-    signature::verify(&key, DOCUMENT, &sig, Scheme::Pkcs1v15(HashAlgorithm::Sha256)).map_err(|e| format!("the card's signature does not verify: {e}"))?;
+    signature::verify(&key, DOCUMENT, &sig, Scheme::Pkcs1v15(HashAlgorithm::Sha256))
+        .map_err(|e| format!("the card's signature does not verify: {e}"))?;
     out.push_str(&format!("  signature            {} bytes over SHA-256 of the document — verifies under the authentication certificate\n", sig.len()));
 
     client.verify(Pin::TextPin, &pins.text).map_err(err("text AP PIN"))?;
@@ -73,7 +83,10 @@ pub fn run() -> Result<(String, serde_json::Value), String> {
     let four = client.basic_four().map_err(err("basic four items"))?;
     let birth = String::from_utf8_lossy(&four.birth_date.to_iso()).into_owned();
     let sex: &str = four.sex.into();
-    out.push_str(&format!("  My Number            {my_number}\n  basic four items     {} / {} / {birth} / {sex}\n", four.name, four.address));
+    out.push_str(&format!(
+        "  My Number            {my_number}\n  basic four items     {} / {} / {birth} / {sex}\n",
+        four.name, four.address
+    ));
 
     let summary = json!({
         "token_label": label, "auth_pin_tries": tries,

@@ -34,7 +34,8 @@ fn outcome(o: &Outcome) -> Result<&str, String> {
 /// does not conform — the demo is also a smoke test of the whole stack.
 pub fn run() -> Result<(String, Value), String> {
     let pki = Arc::new(Pki::generate(SEED));
-    let mut text = String::from("\nThe three schemes, end to end in process (traces checked as by `hanko check --scheme N`):\n");
+    let mut text =
+        String::from("\nThe three schemes, end to end in process (traces checked as by `hanko check --scheme N`):\n");
     let mut runs = Vec::new();
     let titles = [
         (1, "the phone is the PC's NFC reader (PC app - relay - phone - card; portal login)"),
@@ -47,7 +48,8 @@ pub fn run() -> Result<(String, Value), String> {
         text.push_str(&format!("  scheme {n}: {title}\n    {result}; {} trace lines; {verdict}\n", run.lines.len()));
         runs.push(json!({ "scheme": n, "outcome": result, "lines": run.lines.len(), "conformance": verdict }));
     }
-    let run3 = scheme3::run(pki, &scheme3::Options { seed: SEED, check_every_step: true, ..scheme3::Options::default() });
+    let run3 =
+        scheme3::run(pki, &scheme3::Options { seed: SEED, check_every_step: true, ..scheme3::Options::default() });
     let result = outcome(&run3.run.outcome).map_err(|e| format!("scheme 3: {e}"))?;
     let verdict = conforms(3, &run3.run.lines)?;
     text.push_str(&format!(

@@ -292,8 +292,11 @@ enum ModelCmd {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Cmd::Model { what: ModelCmd::Check { scheme, lossy, crashes, attacks, threads, timeout, counterexample, json, mutation } } => {
-            let args = model::CheckArgs { scheme, lossy, crashes, attacks, threads, timeout, counterexample, json, mutation };
+        Cmd::Model {
+            what: ModelCmd::Check { scheme, lossy, crashes, attacks, threads, timeout, counterexample, json, mutation },
+        } => {
+            let args =
+                model::CheckArgs { scheme, lossy, crashes, attacks, threads, timeout, counterexample, json, mutation };
             match model::check(&args) {
                 Ok(out) => {
                     println!("{out}");
@@ -315,7 +318,9 @@ fn main() -> ExitCode {
             }
             Err(e) => fail(&e),
         },
-        Cmd::Verify { what: VerifyCmd::Chain { cert, anchors, intermediates, crls, at, purpose, allow_sha1, json } } => {
+        Cmd::Verify {
+            what: VerifyCmd::Chain { cert, anchors, intermediates, crls, at, purpose, allow_sha1, json },
+        } => {
             let args = verify::ChainArgs {
                 cert: &cert,
                 anchors: &anchors,
@@ -332,7 +337,15 @@ fn main() -> ExitCode {
             finish(verify::signature(&cert, &data, &sig, digest, scheme, json), json)
         }
         Cmd::Check { trace, profile, seed, pins, import, scheme, json } => {
-            match check::run(&check::CheckArgs { trace: &trace, scheme, profile, seed, pins: pins.as_deref(), import, json }) {
+            match check::run(&check::CheckArgs {
+                trace: &trace,
+                scheme,
+                profile,
+                seed,
+                pins: pins.as_deref(),
+                import,
+                json,
+            }) {
                 Ok(out) => {
                     println!("{out}");
                     ExitCode::SUCCESS

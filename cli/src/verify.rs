@@ -2,12 +2,12 @@
 //! command line. A failed check exits 1 with one line naming the check and the certificate;
 //! unreadable input exits 2.
 
+use hanko_codec::field::HashAlgorithm;
 use hanko_crypto::chain::{self, Anchor, Options, Purpose};
 use hanko_crypto::key::RsaPublicKey;
 use hanko_crypto::profile::{self, Certificate};
 use hanko_crypto::signature::{self, PssSalt, Scheme};
 use hanko_crypto::time::UnixTime;
-use hanko_codec::field::HashAlgorithm;
 use serde_json::json;
 
 /// How a command ended: output, a failed check (exit 1), or unusable input (exit 2).
@@ -101,21 +101,30 @@ pub fn chain(a: &ChainArgs<'_>) -> Outcome {
                 if a.json {
                     Outcome::Ok(serde_json::to_string_pretty(&doc).unwrap_or_default())
                 } else {
-                    let mut out = format!("valid at {at}: {} certificate, path of {}\n", report.kind, report.path.len());
+                    let mut out =
+                        format!("valid at {at}: {} certificate, path of {}\n", report.kind, report.path.len());
                     for (i, p) in report.path.iter().enumerate() {
                         let rev = match p.revocation {
                             Some(chain::RevocationStatus::Good { .. }) => ", not revoked",
                             Some(chain::RevocationStatus::NotChecked) => ", revocation not checked (no CRL given)",
                             None => " (anchor)",
                         };
-                        out.push_str(&format!("  {i}  {}  [{}; {} .. {}{rev}]\n", p.subject, p.kind, p.not_before.date_string(), p.not_after.date_string()));
+                        out.push_str(&format!(
+                            "  {i}  {}  [{}; {} .. {}{rev}]\n",
+                            p.subject,
+                            p.kind,
+                            p.not_before.date_string(),
+                            p.not_after.date_string()
+                        ));
                     }
                     Outcome::Ok(out)
                 }
             }
             Err(e) => Outcome::CheckFailed {
                 message: format!("chain invalid: {e}"),
-                json: Some(json!({ "valid": false, "at": at.to_string(), "certificate": e.certificate, "subject": e.subject, "reason": e.check.to_string() })),
+                json: Some(
+                    json!({ "valid": false, "at": at.to_string(), "certificate": e.certificate, "subject": e.subject, "reason": e.check.to_string() }),
+                ),
             },
         })
     };
@@ -166,7 +175,10 @@ pub fn signature(cert: &str, data: &str, sig: &str, digest: DigestArg, scheme: S
             Ok(()) => {
                 let line = format!("signature valid: {scheme:?} under the key of {}", certificate.subject());
                 if json {
-                    Outcome::Ok(json!({ "valid": true, "scheme": format!("{scheme:?}"), "subject": certificate.subject() }).to_string())
+                    Outcome::Ok(
+                        json!({ "valid": true, "scheme": format!("{scheme:?}"), "subject": certificate.subject() })
+                            .to_string(),
+                    )
                 } else {
                     Outcome::Ok(line)
                 }
@@ -224,16 +236,36 @@ pub fn decode_cert(bytes: &[u8], json_out: bool) -> Outcome {
         return Outcome::Ok(serde_json::to_string_pretty(&doc).unwrap_or_default());
     }
     let mut out = format!("certificate ({} bytes)\n", der.len());
-    for key in ["kind", "generation", "subject", "issuer", "serial", "not_before", "not_after", "key_bits", "signature_hash", "key_usage"] {
+    for key in [
+        "kind",
+        "generation",
+        "subject",
+        "issuer",
+        "serial",
+        "not_before",
+        "not_after",
+        "key_bits",
+        "signature_hash",
+        "key_usage",
+    ] {
         let v = &doc[key];
-        let text = v.as_str().map(str::to_string).unwrap_or_else(|| if v.is_null() { "—".into() } else { v.to_string() });
+        let text =
+            v.as_str().map(str::to_string).unwrap_or_else(|| if v.is_null() { "—".into() } else { v.to_string() });
         out.push_str(&format!("  {key:<15} {text}\n"));
     }
-    out.push_str(&format!("  {:<15} {}\n", "policies", if policies.is_empty() { "—".into() } else { policies.join(", ") }));
+    out.push_str(&format!(
+        "  {:<15} {}\n",
+        "policies",
+        if policies.is_empty() { "—".into() } else { policies.join(", ") }
+    ));
     if !holder.is_empty() {
         out.push_str("  holder (SAN otherName 1.2.392.200149.8.5.5.x)\n");
         for a in &holder.attributes {
-            out.push_str(&format!("    .{}  {}\n", a.arc, a.text.map(str::to_string).unwrap_or_else(|| hex::encode_upper(a.raw))));
+            out.push_str(&format!(
+                "    .{}  {}\n",
+                a.arc,
+                a.text.map(str::to_string).unwrap_or_else(|| hex::encode_upper(a.raw))
+            ));
         }
     }
     Outcome::Ok(out)

@@ -211,7 +211,17 @@ const AT: &str = "2027-01-01T00:00:00Z";
 
 #[test]
 fn verify_chain_accepts_the_test_pki_and_names_each_broken_variant() {
-    let o = hanko(&["verify", "chain", &pki("auth_ee.pem"), "--anchor", &pki("auth_ca.pem"), "--crl", &pki("auth_ca.crl.pem"), "--at", AT]);
+    let o = hanko(&[
+        "verify",
+        "chain",
+        &pki("auth_ee.pem"),
+        "--anchor",
+        &pki("auth_ca.pem"),
+        "--crl",
+        &pki("auth_ca.crl.pem"),
+        "--at",
+        AT,
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stdout(&o).contains("not revoked"), "{}", stdout(&o));
     for (variant, reason) in [
@@ -224,8 +234,17 @@ fn verify_chain_accepts_the_test_pki_and_names_each_broken_variant() {
         ("sha1", "sha1"),
     ] {
         let o = hanko(&[
-            "verify", "chain", &pki(&format!("variants/{variant}/ee.pem")), "--anchor", &pki("auth_ca.pem"),
-            "--crl", &pki("auth_ca.crl.pem"), "--at", AT, "--purpose", "auth",
+            "verify",
+            "chain",
+            &pki(&format!("variants/{variant}/ee.pem")),
+            "--anchor",
+            &pki("auth_ca.pem"),
+            "--crl",
+            &pki("auth_ca.crl.pem"),
+            "--at",
+            AT,
+            "--purpose",
+            "auth",
         ]);
         assert_eq!(o.status.code(), Some(1), "{variant}: {}", stdout(&o));
         let err = stderr(&o);
@@ -238,7 +257,18 @@ fn verify_chain_accepts_the_test_pki_and_names_each_broken_variant() {
 
 #[test]
 fn verify_chain_json_names_the_certificate_and_reason() {
-    let o = hanko(&["verify", "chain", &pki("auth_revoked.pem"), "--anchor", &pki("auth_ca.pem"), "--crl", &pki("auth_ca.crl.pem"), "--at", AT, "--json"]);
+    let o = hanko(&[
+        "verify",
+        "chain",
+        &pki("auth_revoked.pem"),
+        "--anchor",
+        &pki("auth_ca.pem"),
+        "--crl",
+        &pki("auth_ca.crl.pem"),
+        "--at",
+        AT,
+        "--json",
+    ]);
     assert_eq!(o.status.code(), Some(1));
     let v = json(&o);
     assert_eq!(v["valid"], false);
@@ -261,7 +291,16 @@ fn verify_signature_accepts_what_openssl_signed_and_rejects_one_byte_changed() {
         .expect("openssl is needed for this test (apt-get install openssl)");
     assert!(made.success());
     let args = |d: &std::path::Path, s: &std::path::Path| {
-        hanko(&["verify", "signature", "--cert", &pki("sign_ee.pem"), "--data", d.to_str().unwrap(), "--sig", s.to_str().unwrap()])
+        hanko(&[
+            "verify",
+            "signature",
+            "--cert",
+            &pki("sign_ee.pem"),
+            "--data",
+            d.to_str().unwrap(),
+            "--sig",
+            s.to_str().unwrap(),
+        ])
     };
     let o = args(&data, &sig);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -301,7 +340,11 @@ fn testdata_pki_reproduces_the_checked_in_copy() {
     let o = hanko(&["testdata", "pki", "--out", dir.to_str().unwrap(), "--seed", "1"]);
     assert!(o.status.success(), "{}", stderr(&o));
     for name in ["auth_ca.der", "auth_ee.der", "sign_ee.der", "auth_ca.crl.der", "text_ap/ef0003.bin", "sub_ee.der"] {
-        assert_eq!(std::fs::read(dir.join(name)).unwrap(), std::fs::read(pki(name)).unwrap(), "{name} differs from corpus/testdata/pki");
+        assert_eq!(
+            std::fs::read(dir.join(name)).unwrap(),
+            std::fs::read(pki(name)).unwrap(),
+            "{name} differs from corpus/testdata/pki"
+        );
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -22,7 +22,8 @@ fn openssl(dir: &Path, chain: &VariantChain, purpose: &str, extra: &[&str]) -> R
     std::fs::create_dir_all(dir).unwrap();
     std::fs::write(dir.join("anchor.pem"), pem("CERTIFICATE", &chain.anchor)).unwrap();
     std::fs::write(dir.join("ee.pem"), pem("CERTIFICATE", &chain.ee)).unwrap();
-    let mut args: Vec<String> = vec!["verify".into(), "-attime".into(), VERIFY_AT_UNIX.to_string(), "-purpose".into(), purpose.into()];
+    let mut args: Vec<String> =
+        vec!["verify".into(), "-attime".into(), VERIFY_AT_UNIX.to_string(), "-purpose".into(), purpose.into()];
     args.extend(extra.iter().map(|s| s.to_string()));
     args.extend(["-CAfile".into(), dir.join("anchor.pem").display().to_string()]);
     if !chain.intermediates.is_empty() {
@@ -52,7 +53,9 @@ fn hanko(chain: &VariantChain, purpose: Purpose, allow_sha1: bool) -> Result<(),
     let inters: Vec<&[u8]> = chain.intermediates.iter().map(Vec::as_slice).collect();
     let crls: Vec<&[u8]> = chain.crl.iter().map(Vec::as_slice).collect();
     let options = Options { allow_sha1, ..Options::for_purpose(purpose) };
-    verify_chain(&chain.ee, &inters, &[anchor], &crls, UnixTime(VERIFY_AT_UNIX), &options).map(|_| ()).map_err(|e| e.check)
+    verify_chain(&chain.ee, &inters, &[anchor], &crls, UnixTime(VERIFY_AT_UNIX), &options)
+        .map(|_| ())
+        .map_err(|e| e.check)
 }
 
 fn scratch(name: &str) -> std::path::PathBuf {
@@ -66,7 +69,10 @@ fn expected(v: Variant, check: &Result<(), Check>) -> bool {
         (Variant::Valid, Ok(()))
             | (Variant::Expired, Err(Check::Expired { .. }))
             | (Variant::NotYetValid, Err(Check::NotYetValid { .. }))
-            | (Variant::WrongIssuer, Err(Check::Signature(_) | Check::UntrustedIssuer { .. } | Check::KeyIdentifier { .. }))
+            | (
+                Variant::WrongIssuer,
+                Err(Check::Signature(_) | Check::UntrustedIssuer { .. } | Check::KeyIdentifier { .. })
+            )
             | (Variant::TamperedSignature, Err(Check::Signature(_)))
             | (Variant::WrongKeyUsage, Err(Check::KeyUsage { .. }))
             | (Variant::IssuerNotCa, Err(Check::NotCa))
@@ -88,7 +94,12 @@ fn every_variant_gets_openssls_verdict_and_the_precise_reason() {
         // default, as OpenSSL does at `-auth_level 1`.
         let extra: &[&str] = if v == Variant::Sha1 { &["-auth_level", "1"] } else { &[] };
         let theirs = openssl(&scratch(v.name()), &chain, "sslclient", extra);
-        report.push(format!("{:28} hanko {:<60} openssl {:?}", v.name(), format!("{ours:?}").chars().take(60).collect::<String>(), theirs));
+        report.push(format!(
+            "{:28} hanko {:<60} openssl {:?}",
+            v.name(),
+            format!("{ours:?}").chars().take(60).collect::<String>(),
+            theirs
+        ));
         if ours.is_ok() != theirs.is_ok() {
             disagreements.push(v.name());
         }
@@ -112,7 +123,13 @@ fn sha1_is_accepted_and_reported_when_allowed_as_openssl_does_by_default() {
 #[test]
 fn signing_certificates_agree_under_smimesign() {
     let p = pki();
-    let chain = VariantChain { ee: p.sign_ee.der.clone(), intermediates: vec![], anchor: p.sign_ca.der.clone(), crl: None, purpose_auth: false };
+    let chain = VariantChain {
+        ee: p.sign_ee.der.clone(),
+        intermediates: vec![],
+        anchor: p.sign_ca.der.clone(),
+        crl: None,
+        purpose_auth: false,
+    };
     assert_eq!(hanko(&chain, Purpose::Signing, false), Ok(()));
     assert_eq!(openssl(&scratch("sign"), &chain, "smimesign", &[]), Ok(()));
 }
@@ -123,7 +140,13 @@ fn signing_certificates_agree_under_smimesign() {
 #[test]
 fn jpki_signing_profile_is_stricter_than_smimesign() {
     let p = pki();
-    let chain = VariantChain { ee: p.auth_ee.der.clone(), intermediates: vec![], anchor: p.auth_ca.der.clone(), crl: None, purpose_auth: false };
+    let chain = VariantChain {
+        ee: p.auth_ee.der.clone(),
+        intermediates: vec![],
+        anchor: p.auth_ca.der.clone(),
+        crl: None,
+        purpose_auth: false,
+    };
     assert_eq!(openssl(&scratch("stricter"), &chain, "smimesign", &[]), Ok(()), "OpenSSL accepts it");
     match hanko(&chain, Purpose::Signing, false) {
         Err(Check::KeyUsage { .. } | Check::Purpose { .. }) => {}

@@ -427,14 +427,12 @@ fn a_header_length_that_drops_the_checksum_is_refused() {
     let keys = Keys { kic: None, kid: Some(Key::new(&[0x42; 16]).unwrap()) };
     // PoR always, with an AES CC, unciphered; KID 02: AES.
     let spi = Spi([0x02, 0x09]);
-    let params = ResponseParams { spi, kic: 0, kid: 0x02, tar: [0xB0, 0, 0x11], counter: [0; 5], status: 0, data: b"ok" };
+    let params =
+        ResponseParams { spi, kic: 0, kid: 0x02, tar: [0xB0, 0, 0x11], counter: [0; 5], status: 0, data: b"ok" };
     let mut por = protect_response(&params, &keys).unwrap();
     assert!(verify_response(&por, spi, 0, 0x02, &keys).is_ok());
     // 02 71 00 | RPL(2) | RHL: the header without checksum is 10 bytes.
     assert_eq!(por[5], 10 + 8);
     por[5] = 10;
-    assert!(matches!(
-        verify_response(&por, spi, 0, 0x02, &keys),
-        Err(Scp80Error::ChecksumLength { found: 0, .. })
-    ));
+    assert!(matches!(verify_response(&por, spi, 0, 0x02, &keys), Err(Scp80Error::ChecksumLength { found: 0, .. })));
 }

@@ -20,7 +20,11 @@ pub enum Output {
     Bytes(Vec<u8>),
     /// A signature by `key` (a key file id, or an AP key name) over `input`, made as
     /// COMPUTE DIGITAL SIGNATURE with this P1 makes it.
-    Signature { key: &'static str, p1: u8, input: Vec<u8> },
+    Signature {
+        key: &'static str,
+        p1: u8,
+        input: Vec<u8>,
+    },
     /// This many random bytes.
     Random(usize),
 }
@@ -71,7 +75,15 @@ fn pin_allowed(file: &FileInfo, value: &[u8]) -> bool {
 impl CardModel {
     /// A card of `profile` holding `data`, every PIN at its full count of tries.
     pub fn new(profile: &'static Profile, data: CardData) -> Self {
-        let mut model = Self { profile, data, tries: BTreeMap::new(), df: None, ef: None, verified: BTreeSet::new(), pending: Vec::new() };
+        let mut model = Self {
+            profile,
+            data,
+            tries: BTreeMap::new(),
+            df: None,
+            ef: None,
+            verified: BTreeSet::new(),
+            pending: Vec::new(),
+        };
         for f in applications::FILES {
             if let (Some((tries, ..)), true) = (pin_info(f), model.has_file(f)) {
                 model.tries.insert(f.id, tries);
@@ -91,7 +103,8 @@ impl CardModel {
 
     /// Restores a counter (from a state file). Unknown PINs and impossible counts are refused.
     pub fn set_tries(&mut self, pin: &str, tries: u8) -> Result<(), String> {
-        let slot = self.tries.iter_mut().find(|(id, _)| **id == pin).ok_or_else(|| format!("this card has no PIN {pin}"))?;
+        let slot =
+            self.tries.iter_mut().find(|(id, _)| **id == pin).ok_or_else(|| format!("this card has no PIN {pin}"))?;
         let max = applications::FILES.iter().find(|f| f.id == pin).and_then(pin_info).map_or(0, |p| p.0);
         if tries > max || tries > MAX_TRIES {
             return Err(format!("{pin}: {tries} tries is more than its {max}"));
@@ -107,7 +120,10 @@ impl CardModel {
 
     /// Restores a changed PIN value.
     pub fn set_pin(&mut self, pin: &str, value: &[u8]) -> Result<(), String> {
-        let file = applications::FILES.iter().find(|f| f.id == pin && pin_info(f).is_some()).ok_or_else(|| format!("no PIN {pin}"))?;
+        let file = applications::FILES
+            .iter()
+            .find(|f| f.id == pin && pin_info(f).is_some())
+            .ok_or_else(|| format!("no PIN {pin}"))?;
         if !pin_allowed(file, value) {
             return Err(format!("{pin}: the stored value breaks the PIN's rules"));
         }
@@ -235,7 +251,8 @@ impl CardModel {
             self.pending.clear();
         }
         match command {
-            Command::JpkiSelectDf(c) => match c.aid.application().filter(|a| self.profile.applications.contains(&a.id)) {
+            Command::JpkiSelectDf(c) => match c.aid.application().filter(|a| self.profile.applications.contains(&a.id))
+            {
                 Some(app) => {
                     self.df = Some(app.id);
                     self.ef = None;
@@ -257,7 +274,8 @@ impl CardModel {
                 if tries == 0 {
                     return self.answer(Rule::VerifyBlocked, 0, Output::None);
                 }
-                let right = pin_allowed(pin, c.pin.as_bytes()) && self.data.pins.get(pin.id).is_some_and(|s| s.matches(c.pin.as_bytes()));
+                let right = pin_allowed(pin, c.pin.as_bytes())
+                    && self.data.pins.get(pin.id).is_some_and(|s| s.matches(c.pin.as_bytes()));
                 if right {
                     let max = pin_info(pin).map_or(0, |p| p.0);
                     self.tries.insert(pin.id, max);
@@ -304,7 +322,9 @@ impl CardModel {
                     .cloned();
                 match record {
                     None => self.answer(Rule::RecordNotFound, 0, Output::None),
-                    Some(r) if (c.ne as usize) < r.len() => self.answer(Rule::RecordWrongLe, r.len().min(255) as u8, Output::None),
+                    Some(r) if (c.ne as usize) < r.len() => {
+                        self.answer(Rule::RecordWrongLe, r.len().min(255) as u8, Output::None)
+                    }
                     Some(r) => self.answer(Rule::RecordOk, 0, Output::Bytes(r)),
                 }
             }
@@ -315,7 +335,9 @@ impl CardModel {
             Command::JpkiComputeSignaturePssPrehashed(c) => self.sign(c.key_sfi, 0x04, c.hash),
             Command::JpkiComputeSignaturePss(c) => self.sign(c.key_sfi, 0x05, c.message),
             Command::JpkiApSignature(c) => match self.df.and_then(|df| self.data.ap_keys.get(df).copied()) {
-                Some(key) => self.answer(Rule::ApSignOk, 0, Output::Signature { key, p1: 0x00, input: raw_input(&c.input) }),
+                Some(key) => {
+                    self.answer(Rule::ApSignOk, 0, Output::Signature { key, p1: 0x00, input: raw_input(&c.input) })
+                }
                 None => self.answer(Rule::ApSignNoKey, 0, Output::None),
             },
             Command::JpkiGetChallenge(c) => self.answer(Rule::ChallengeOk, 0, Output::Random(c.ne as usize)),
@@ -359,13 +381,18 @@ impl CardModel {
             Output::Bytes(b) => b.clone(),
             other => fill(other),
         };
-        let (rule, sw, data) = if self.profile.chain_responses && case4 && !data.is_empty() && answer.sw == StatusWord::Success {
-            let left = data.len().min(256) as u8;
-            self.pending = data;
-            (Rule::ResponseChained, Rule::ResponseChained.status(StatusWord::from(self.profile.blocked_sw), left), Vec::new())
-        } else {
-            (answer.rule, answer.sw, data)
-        };
+        let (rule, sw, data) =
+            if self.profile.chain_responses && case4 && !data.is_empty() && answer.sw == StatusWord::Success {
+                let left = data.len().min(256) as u8;
+                self.pending = data;
+                (
+                    Rule::ResponseChained,
+                    Rule::ResponseChained.status(StatusWord::from(self.profile.blocked_sw), left),
+                    Vec::new(),
+                )
+            } else {
+                (answer.rule, answer.sw, data)
+            };
         let mut out = data;
         out.extend_from_slice(&u16::from(sw).to_be_bytes());
         (rule, out)

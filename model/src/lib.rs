@@ -8,11 +8,11 @@
 
 pub mod card;
 pub mod data;
+#[allow(clippy::all)]
+pub mod generated;
 pub mod replay;
 pub mod scheme;
 pub mod trace;
-#[allow(clippy::all)]
-pub mod generated;
 
 pub use card::{Answer, CardModel, Output};
 pub use data::CardData;

@@ -32,7 +32,8 @@ pub const OTA_TARGETS: [&str; 4] = ["scp80_command", "scp80_response", "remote_a
 
 /// Seeds of the OTA targets: every TSM example under the target of its format.
 pub fn ota_seeds(spec: &Spec) -> Result<BTreeMap<&'static str, BTreeMap<String, Vec<u8>>>, String> {
-    let mut out: BTreeMap<&'static str, BTreeMap<String, Vec<u8>>> = OTA_TARGETS.iter().map(|t| (*t, BTreeMap::new())).collect();
+    let mut out: BTreeMap<&'static str, BTreeMap<String, Vec<u8>>> =
+        OTA_TARGETS.iter().map(|t| (*t, BTreeMap::new())).collect();
     for (pointer, common, format) in spec.tsm_entries() {
         let target = match format.unwrap_or("") {
             "scp80_command" => "scp80_command",
@@ -195,13 +196,15 @@ pub fn gp_card_seeds() -> BTreeMap<String, Vec<u8>> {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, String> {
-    std::fs::read(path).map_err(|e| format!("{}: {e} (run `hanko testdata pki` or restore corpus/testdata)", path.display()))
+    std::fs::read(path)
+        .map_err(|e| format!("{}: {e} (run `hanko testdata pki` or restore corpus/testdata)", path.display()))
 }
 
 /// Seeds for the verify-core targets from the test PKI in `pki`: certificates, the text AP's
 /// signed files, and signatures behind every scheme selector.
 pub fn pki_seeds(pki: &Path) -> Result<BTreeMap<&'static str, BTreeMap<String, Vec<u8>>>, String> {
-    let mut out: BTreeMap<&'static str, BTreeMap<String, Vec<u8>>> = PKI_TARGETS.iter().map(|t| (*t, BTreeMap::new())).collect();
+    let mut out: BTreeMap<&'static str, BTreeMap<String, Vec<u8>>> =
+        PKI_TARGETS.iter().map(|t| (*t, BTreeMap::new())).collect();
     let mut put = |target: &'static str, name: String, bytes: Vec<u8>| {
         if let Some(m) = out.get_mut(target) {
             m.insert(format!("{PKI_PREFIX}{name}"), bytes);
@@ -216,7 +219,11 @@ pub fn pki_seeds(pki: &Path) -> Result<BTreeMap<&'static str, BTreeMap<String, V
         }
     }
     let variants = pki.join("variants");
-    let mut names: Vec<_> = std::fs::read_dir(&variants).map_err(|e| format!("{}: {e}", variants.display()))?.filter_map(Result::ok).map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    let mut names: Vec<_> = std::fs::read_dir(&variants)
+        .map_err(|e| format!("{}: {e}", variants.display()))?
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
     names.sort();
     for v in names {
         let der = read(&variants.join(&v).join("ee.der"))?;
@@ -368,7 +375,10 @@ pub fn write(spec: &Spec, out: &Path) -> Result<usize, String> {
         seeds.insert(target, card_seeds());
     }
     let gp = gp_card_seeds();
-    seeds.insert("gp_card_manager", gp.iter().filter(|(n, _)| !n.contains("unwrap_")).map(|(n, b)| (n.clone(), b.clone())).collect());
+    seeds.insert(
+        "gp_card_manager",
+        gp.iter().filter(|(n, _)| !n.contains("unwrap_")).map(|(n, b)| (n.clone(), b.clone())).collect(),
+    );
     seeds.insert("scp_unwrap", gp.into_iter().filter(|(n, _)| n.contains("unwrap_")).collect());
     seeds.insert("trace_lines", trace_seeds(&out.join("traces"))?);
     seeds.insert("scheme_actions", scheme_action_seeds());

@@ -198,8 +198,10 @@ fn main() -> ExitCode {
                 // The certificate profile belongs to the crate that verifies certificates.
                 let pki_out = root.join("crypto/src/generated");
                 result = match codegen::generate_pki(&loaded) {
-                    Ok(Some(pki)) => if check { codegen::check(&pki, &pki_out) } else { codegen::write(&pki, &pki_out) }
-                        .map(|d| format!("{}\n{d}", result.unwrap_or_default())),
+                    Ok(Some(pki)) => {
+                        if check { codegen::check(&pki, &pki_out) } else { codegen::write(&pki, &pki_out) }
+                            .map(|d| format!("{}\n{d}", result.unwrap_or_default()))
+                    }
                     Ok(None) => result,
                     Err(e) => Err(e),
                 };

@@ -22,8 +22,12 @@ fn allowed_keys(section: &str) -> &'static [&'static str] {
         "files" => &["application", "fid", "kind", "read", "layout", "padding", "pin", "key"],
         "oids" => &["oid", "meaning"],
         "card_rules" => &["command", "emits"],
-        "profiles" => &["token_label", "atr", "applications", "blocked_sw", "absent_files", "read_overrides", "chain_responses"],
-        "certificate_profiles" => &["kind", "ca", "key_usage", "key_usage_critical", "policies", "holder_data", "validity"],
+        "profiles" => {
+            &["token_label", "atr", "applications", "blocked_sw", "absent_files", "read_overrides", "chain_responses"]
+        }
+        "certificate_profiles" => {
+            &["kind", "ca", "key_usage", "key_usage_critical", "policies", "holder_data", "validity"]
+        }
         "types" => &["kind", "bytes", "values", "flags"],
         "data_layouts" => &["layout", "response_to"],
         other => crate::tsm::allowed_keys(other).or_else(|| crate::messages::allowed_keys(other)).unwrap_or(&[]),
@@ -465,15 +469,25 @@ impl V<'_> {
             tlv.extend(&der);
             match e.common.examples.first().map(|x| parse_hex(&x.hex)) {
                 Some(Ok(b)) if b == tlv => {}
-                _ => self.problem(format!("{at}/examples/0"), format!("the first example must be the OID's DER, {}", hex::encode_upper(&tlv))),
+                _ => self.problem(
+                    format!("{at}/examples/0"),
+                    format!("the first example must be the OID's DER, {}", hex::encode_upper(&tlv)),
+                ),
             }
         }
         let ids: BTreeSet<_> = oids.iter().map(|(_, e)| e.common.id.clone()).collect();
-        let profiles: Vec<_> = self.spec.profiles().map(|(l, i, e)| (format!("{}#/certificate_profiles/{i}", l.display), e.clone())).collect();
+        let profiles: Vec<_> = self
+            .spec
+            .profiles()
+            .map(|(l, i, e)| (format!("{}#/certificate_profiles/{i}", l.display), e.clone()))
+            .collect();
         for (at, p) in profiles {
             for (j, ku) in p.key_usage.iter().enumerate() {
                 if !KEY_USAGE.contains(&ku.as_str()) {
-                    self.problem(format!("{at}/key_usage/{j}"), format!("unknown KeyUsage bit {ku:?}; bits are {}", KEY_USAGE.join(", ")));
+                    self.problem(
+                        format!("{at}/key_usage/{j}"),
+                        format!("unknown KeyUsage bit {ku:?}; bits are {}", KEY_USAGE.join(", ")),
+                    );
                 }
             }
             for (j, pol) in p.policies.iter().enumerate() {
@@ -492,8 +506,14 @@ impl V<'_> {
         let statuses: BTreeSet<_> = self.spec.status_words().map(|(_, _, e)| e.common.id.clone()).collect();
         let apps: BTreeSet<_> = self.spec.applications().map(|(_, _, a)| a.common.id.clone()).collect();
         let files: BTreeSet<_> = self.spec.files_entries().map(|(_, _, f)| f.common.id.clone()).collect();
-        let pins: BTreeSet<_> = self.spec.files_entries().filter(|(_, _, f)| f.kind == "pin").map(|(_, _, f)| f.common.id.clone()).collect();
-        let rules: Vec<_> = self.spec.card_rules().map(|(l, i, r)| (format!("{}#/card_rules/{i}", l.display), r.clone())).collect();
+        let pins: BTreeSet<_> = self
+            .spec
+            .files_entries()
+            .filter(|(_, _, f)| f.kind == "pin")
+            .map(|(_, _, f)| f.common.id.clone())
+            .collect();
+        let rules: Vec<_> =
+            self.spec.card_rules().map(|(l, i, r)| (format!("{}#/card_rules/{i}", l.display), r.clone())).collect();
         for (at, r) in rules {
             if r.command != "*" && !commands.contains(&r.command) {
                 self.problem(format!("{at}/command"), format!("dangling reference: no command {:?}", r.command));
@@ -502,7 +522,8 @@ impl V<'_> {
                 self.problem(format!("{at}/emits"), format!("dangling reference: no status word {:?}", r.emits));
             }
         }
-        let profiles: Vec<_> = self.spec.card_profiles().map(|(l, i, p)| (format!("{}#/profiles/{i}", l.display), p.clone())).collect();
+        let profiles: Vec<_> =
+            self.spec.card_profiles().map(|(l, i, p)| (format!("{}#/profiles/{i}", l.display), p.clone())).collect();
         for (at, p) in profiles {
             if !is_hex(&p.atr, 2..=33) {
                 self.problem(format!("{at}/atr"), "an ATR is 2 to 33 bytes of upper-case hex");
@@ -511,7 +532,10 @@ impl V<'_> {
                 self.problem(format!("{at}/token_label"), "a token label is at most 32 printable ASCII characters");
             }
             if !statuses.contains(&p.blocked_sw) {
-                self.problem(format!("{at}/blocked_sw"), format!("dangling reference: no status word {:?}", p.blocked_sw));
+                self.problem(
+                    format!("{at}/blocked_sw"),
+                    format!("dangling reference: no status word {:?}", p.blocked_sw),
+                );
             }
             for (j, a) in p.applications.iter().enumerate() {
                 if !apps.contains(a) {
@@ -525,11 +549,17 @@ impl V<'_> {
             }
             for (j, o) in p.read_overrides.iter().enumerate() {
                 if !files.contains(&o.file) {
-                    self.problem(format!("{at}/read_overrides/{j}/file"), format!("dangling reference: no file {:?}", o.file));
+                    self.problem(
+                        format!("{at}/read_overrides/{j}/file"),
+                        format!("dangling reference: no file {:?}", o.file),
+                    );
                 }
                 for (k, pin) in o.read.iter().enumerate() {
                     if !pins.contains(pin) {
-                        self.problem(format!("{at}/read_overrides/{j}/read/{k}"), format!("dangling reference: no PIN file {pin:?}"));
+                        self.problem(
+                            format!("{at}/read_overrides/{j}/read/{k}"),
+                            format!("dangling reference: no PIN file {pin:?}"),
+                        );
                     }
                 }
             }

@@ -119,7 +119,14 @@ fn key_pins(key: &str) -> &'static [&'static str] {
 impl Watch {
     /// One step: the rule the card applied, the key that signed (if any), the counters
     /// before and after, and the PINs the card reports verified after a successful VERIFY.
-    fn step(&mut self, rule: Rule, signer: Option<&str>, before: &BTreeMap<&'static str, u8>, after: &BTreeMap<&'static str, u8>, verified_now: impl Fn(&str) -> bool) {
+    fn step(
+        &mut self,
+        rule: Rule,
+        signer: Option<&str>,
+        before: &BTreeMap<&'static str, u8>,
+        after: &BTreeMap<&'static str, u8>,
+        verified_now: impl Fn(&str) -> bool,
+    ) {
         for (pin, &b) in before {
             let a = after.get(pin).copied().unwrap_or(0);
             if rule != Rule::VerifyOk {
@@ -141,7 +148,10 @@ impl Watch {
             _ => {}
         }
         if let Some(key) = signer {
-            assert!(key_pins(key).iter().any(|p| self.verified.contains(p)) || key_pins(key).is_empty(), "signed with {key} without a verified PIN");
+            assert!(
+                key_pins(key).iter().any(|p| self.verified.contains(p)) || key_pins(key).is_empty(),
+                "signed with {key} without a verified PIN"
+            );
         }
     }
 }

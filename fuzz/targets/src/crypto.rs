@@ -6,6 +6,7 @@
 //! signatures are deterministic, so a fuzzed input can only verify if its signed content is
 //! the genuine one.
 
+use hanko_codec::field::HashAlgorithm;
 use hanko_codec::generated::files::TextIntegrity;
 use hanko_crypto::chain::{verify_chain, Anchor, Options, Purpose};
 use hanko_crypto::cv::CvCertificate;
@@ -13,7 +14,6 @@ use hanko_crypto::key::RsaPublicKey;
 use hanko_crypto::profile::{self, Certificate};
 use hanko_crypto::signature::{self, PssSalt, Scheme};
 use hanko_crypto::time::UnixTime;
-use hanko_codec::field::HashAlgorithm;
 use std::sync::OnceLock;
 
 macro_rules! pki_file {
@@ -60,7 +60,14 @@ pub fn certificate(data: &[u8]) {
 /// only succeed for the genuine certificate's signed content.
 pub fn chain(data: &[u8]) {
     let at = UnixTime(hanko_crypto::testpki::VERIFY_AT_UNIX);
-    let result = verify_chain(data, &[], std::slice::from_ref(anchor()), &[AUTH_CRL], at, &Options::for_purpose(Purpose::Authentication));
+    let result = verify_chain(
+        data,
+        &[],
+        std::slice::from_ref(anchor()),
+        &[AUTH_CRL],
+        at,
+        &Options::for_purpose(Purpose::Authentication),
+    );
     if let Err(e) = &result {
         let _ = e.to_string();
     }
@@ -86,7 +93,8 @@ pub fn cv_certificate(data: &[u8]) {
 /// A fuzzed EF 0003 against the genuine EF 0001, EF 0002 and AP key.
 pub fn integrity(data: &[u8]) {
     static AP_KEY: OnceLock<RsaPublicKey> = OnceLock::new();
-    let key = AP_KEY.get_or_init(|| CvCertificate::parse(EF0004).and_then(|c| c.public_key()).expect("test PKI AP key"));
+    let key =
+        AP_KEY.get_or_init(|| CvCertificate::parse(EF0004).and_then(|c| c.public_key()).expect("test PKI AP key"));
     match hanko_crypto::integrity::verify_record(EF0001, EF0002, data, key) {
         Ok(()) => {
             let ours = TextIntegrity::parse(data).expect("a verified record decodes");

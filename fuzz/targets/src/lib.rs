@@ -58,8 +58,8 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("pki_structured", structured::pki_structured),
 ];
 
-pub mod client;
 pub mod card;
+pub mod client;
 pub mod crypto;
 pub mod gp;
 pub mod gp_card;
@@ -127,7 +127,13 @@ type Outcome = Result<Value, (&'static str, usize)>;
 fn failed(data: &[u8], e: hanko_codec::Error) -> Outcome {
     // Display is what the CLI prints for every error; it must not panic either.
     let _ = e.to_string();
-    assert!(e.offset <= data.len(), "error offset {} past the end of {} bytes: {e}\ninput {}", e.offset, data.len(), hex(data));
+    assert!(
+        e.offset <= data.len(),
+        "error offset {} past the end of {} bytes: {e}\ninput {}",
+        e.offset,
+        data.len(),
+        hex(data)
+    );
     Err((e.kind.name(), e.offset))
 }
 
@@ -190,7 +196,8 @@ pub fn rapdu(data: &[u8]) {
             r.encode(&mut out);
             assert_eq!(out, data, "{r:?} re-encodes to {}", hex(&out));
             assert_eq!(r.encoded_len(), out.len(), "ResponseApdu::encoded_len: {r:?}");
-            let again = ResponseApdu::parse(&out).unwrap_or_else(|e| panic!("re-encoding {} does not parse: {e}", hex(&out)));
+            let again =
+                ResponseApdu::parse(&out).unwrap_or_else(|e| panic!("re-encoding {} does not parse: {e}", hex(&out)));
             assert_eq!(again, r);
             Ok(to_json(&r))
         }
@@ -272,7 +279,8 @@ pub fn ef(data: &[u8]) {
 /// carry longer length fields than needed, so the input itself need not come back; the
 /// canonical form must be a fixed point instead, and can only be shorter than the input.
 pub fn ef_file(id: &str, bytes: &[u8]) {
-    let decoded = File::decode(id, bytes).unwrap_or_else(|| panic!("File::IDS lists {id}, which File::decode does not know"));
+    let decoded =
+        File::decode(id, bytes).unwrap_or_else(|| panic!("File::IDS lists {id}, which File::decode does not know"));
     let ours = match decoded {
         Ok(f) => {
             assert_eq!(f.id(), id);
@@ -289,7 +297,13 @@ pub fn ef_file(id: &str, bytes: &[u8]) {
             assert_eq!(enc2, enc, "{id}: encoding is not a fixed point");
             assert!(enc.len() <= bytes.len(), "{id}: input {} re-encodes longer, to {}", hex(bytes), hex(&enc));
             if enc.len() == bytes.len() {
-                assert_eq!(enc, bytes, "{id}: input {} has no longer length field yet re-encodes to {}", hex(bytes), hex(&enc));
+                assert_eq!(
+                    enc,
+                    bytes,
+                    "{id}: input {} has no longer length field yet re-encodes to {}",
+                    hex(bytes),
+                    hex(&enc)
+                );
             }
             Ok(to_json(&f))
         }

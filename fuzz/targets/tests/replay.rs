@@ -45,7 +45,17 @@ fn every_corpus_input_passes_its_target() {
 fn every_target_has_a_cargo_fuzz_binary() {
     let bins = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../fuzz_targets"));
     let names: Vec<&str> = hanko_fuzz_targets::TARGETS.iter().map(|(n, _)| *n).collect();
-    let seeded: Vec<&str> = xtask::corpus::TARGETS.iter().chain(&xtask::corpus::PKI_TARGETS).chain(&xtask::corpus::CARD_TARGETS).chain(&xtask::corpus::GP_CARD_TARGETS).chain(&xtask::corpus::TRACE_TARGETS).chain(&xtask::corpus::OTA_TARGETS).chain(&xtask::corpus::MESSAGE_TARGETS).chain(&xtask::corpus::STRUCTURED_TARGETS).copied().collect();
+    let seeded: Vec<&str> = xtask::corpus::TARGETS
+        .iter()
+        .chain(&xtask::corpus::PKI_TARGETS)
+        .chain(&xtask::corpus::CARD_TARGETS)
+        .chain(&xtask::corpus::GP_CARD_TARGETS)
+        .chain(&xtask::corpus::TRACE_TARGETS)
+        .chain(&xtask::corpus::OTA_TARGETS)
+        .chain(&xtask::corpus::MESSAGE_TARGETS)
+        .chain(&xtask::corpus::STRUCTURED_TARGETS)
+        .copied()
+        .collect();
     assert_eq!(names, seeded, "the corpus writer and the targets list different targets");
     for name in names {
         let path = bins.join(format!("{name}.rs"));

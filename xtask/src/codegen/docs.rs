@@ -82,7 +82,8 @@ pub fn reference(spec: &Spec) -> String {
 fn card_sections(spec: &Spec, s: &mut String) {
     s.push_str("\n## Card profiles\n\n| id | token label | applications | blocked VERIFY answers | absent files | read overrides | 61xx chaining | confidence |\n|---|---|---|---|---|---|---|---|\n");
     for (_, _, p) in spec.card_profiles() {
-        let overrides: Vec<String> = p.read_overrides.iter().map(|o| format!("{} behind {}", o.file, o.read.join("/"))).collect();
+        let overrides: Vec<String> =
+            p.read_overrides.iter().map(|o| format!("{} behind {}", o.file, o.read.join("/"))).collect();
         let dash = |v: Vec<String>| if v.is_empty() { "—".to_string() } else { v.join(", ") };
         let _ = writeln!(
             s,

@@ -156,8 +156,13 @@ pub fn generate_pki(spec: &Spec) -> Result<Option<Generated>, String> {
     let head = preamble(spec);
     let doc = "Object identifiers and certificate profiles.";
     let body = pki::generate(&ctx)?;
-    let mod_rs = format!("{head}//! Code generated from the spec's `oids` and `certificate_profiles`.\n\n/// {doc}\npub mod pki;\n");
-    Ok(Some(vec![("mod.rs".into(), rustfmt(&mod_rs)?), ("pki.rs".into(), rustfmt(&format!("{head}//! {doc}\n\n{body}"))?)]))
+    let mod_rs = format!(
+        "{head}//! Code generated from the spec's `oids` and `certificate_profiles`.\n\n/// {doc}\npub mod pki;\n"
+    );
+    Ok(Some(vec![
+        ("mod.rs".into(), rustfmt(&mod_rs)?),
+        ("pki.rs".into(), rustfmt(&format!("{head}//! {doc}\n\n{body}"))?),
+    ]))
 }
 
 /// Generates the card model's modules (`model/src/generated/`), or `None` when the spec has

@@ -6,14 +6,25 @@ use super::{camel, lit, Ctx};
 use std::fmt::Write as _;
 
 fn sw_of(ctx: &Ctx, id: &str) -> Option<(String, bool)> {
-    ctx.spec.status_words().find(|(_, _, e)| e.common.id == id).map(|(_, _, e)| (e.sw.replace('x', "0"), e.sw.contains('x')))
+    ctx.spec
+        .status_words()
+        .find(|(_, _, e)| e.common.id == id)
+        .map(|(_, _, e)| (e.sw.replace('x', "0"), e.sw.contains('x')))
 }
 
 pub fn rules(ctx: &Ctx) -> Result<String, String> {
-    let rules: Vec<_> = ctx.spec.card_rules().map(|(l, i, r)| (format!("{}#/card_rules/{i}", l.display), r.clone())).collect();
+    let rules: Vec<_> =
+        ctx.spec.card_rules().map(|(l, i, r)| (format!("{}#/card_rules/{i}", l.display), r.clone())).collect();
     let mut s = String::from("use hanko_codec::StatusWord;\n\n/// What a rule answers.\n#[derive(Clone, Copy, Debug, PartialEq, Eq)]\npub enum Emits {\n    /// This status word.\n    Word(u16),\n    /// This status word with its x digits filled by the model (tries left, bytes available).\n    Patterned(u16),\n    /// The profile's answer to VERIFY of a blocked PIN.\n    ProfileBlocked,\n}\n\n/// A rule of the card, in the spec's words.\n#[derive(Clone, Copy, Debug, PartialEq, Eq)]\npub struct RuleInfo {\n    pub id: &'static str,\n    pub name: &'static str,\n    /// The command id it applies to, `*` before a command is recognised.\n    pub command: &'static str,\n    pub emits: Emits,\n    pub confidence: &'static str,\n    pub source: &'static str,\n    /// JSON pointer of the rule in the spec.\n    pub spec: &'static str,\n}\n\n/// Every rule of `spec/flow`, in spec order (precedence order within a command).\n#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, strum::IntoStaticStr, strum::EnumIter)]\npub enum Rule {\n");
     for (_, r) in &rules {
-        let _ = writeln!(s, "    /// {} (`{}`)\n    #[strum(serialize = {})]\n    {},", r.common.name, r.common.id, lit(&r.common.id), camel(r.common.id.trim_start_matches("card.")));
+        let _ = writeln!(
+            s,
+            "    /// {} (`{}`)\n    #[strum(serialize = {})]\n    {},",
+            r.common.name,
+            r.common.id,
+            lit(&r.common.id),
+            camel(r.common.id.trim_start_matches("card."))
+        );
     }
     s.push_str("}\n\nimpl Rule {\n    pub fn info(self) -> &'static RuleInfo {\n        match self {\n");
     for (i, (_, r)) in rules.iter().enumerate() {
@@ -25,7 +36,11 @@ pub fn rules(ctx: &Ctx) -> Result<String, String> {
             "Emits::ProfileBlocked".to_string()
         } else {
             let (sw, patterned) = sw_of(ctx, &r.emits).ok_or_else(|| format!("{at}: no status word {}", r.emits))?;
-            if patterned { format!("Emits::Patterned(0x{sw})") } else { format!("Emits::Word(0x{sw})") }
+            if patterned {
+                format!("Emits::Patterned(0x{sw})")
+            } else {
+                format!("Emits::Word(0x{sw})")
+            }
         };
         let _ = writeln!(
             s,
@@ -50,7 +65,8 @@ pub fn profiles(ctx: &Ctx) -> Result<String, String> {
         let name = super::upper(p.common.id.trim_start_matches("profile."));
         let atr = crate::spec::parse_hex(&p.atr).map_err(|e| format!("{at}: {e}"))?;
         let (blocked, _) = sw_of(ctx, &p.blocked_sw).ok_or_else(|| format!("{at}: no status word {}", p.blocked_sw))?;
-        let overrides: Vec<_> = p.read_overrides.iter().map(|o| format!("({}, {})", lit(&o.file), list(&o.read))).collect();
+        let overrides: Vec<_> =
+            p.read_overrides.iter().map(|o| format!("({}, {})", lit(&o.file), list(&o.read))).collect();
         let _ = writeln!(
             s,
             "/// {}\npub const {name}: Profile = Profile {{ id: {}, name: {}, token_label: {}, atr: &[{}], applications: {}, blocked_sw: 0x{blocked}, absent_files: {}, read_overrides: &[{}], chain_responses: {}, confidence: {} }};\n",
@@ -67,7 +83,11 @@ pub fn profiles(ctx: &Ctx) -> Result<String, String> {
         );
         names.push((name, p.common.id.trim_start_matches("profile.").to_string()));
     }
-    let _ = writeln!(s, "/// Every profile of the spec.\npub const PROFILES: &[Profile] = &[{}];\n", names.iter().map(|n| n.0.clone()).collect::<Vec<_>>().join(", "));
+    let _ = writeln!(
+        s,
+        "/// Every profile of the spec.\npub const PROFILES: &[Profile] = &[{}];\n",
+        names.iter().map(|n| n.0.clone()).collect::<Vec<_>>().join(", ")
+    );
     let _ = writeln!(s, "/// The profile with this short name (`plastic`, `gp_se`, `uicc`) or id.\npub fn profile(name: &str) -> Option<&'static Profile> {{\n    PROFILES.iter().find(|p| p.id == name || p.id.trim_start_matches(\"profile.\") == name)\n}}");
     Ok(s)
 }

@@ -66,6 +66,10 @@ pub fn generate(ctx: &Ctx) -> Result<String, String> {
         );
         profiles.push(name);
     }
-    let _ = writeln!(s, "/// Every certificate profile of the spec.\npub const PROFILES: &[Profile] = &[{}];", profiles.join(", "));
+    let _ = writeln!(
+        s,
+        "/// Every certificate profile of the spec.\npub const PROFILES: &[Profile] = &[{}];",
+        profiles.join(", ")
+    );
     Ok(s)
 }

@@ -5,7 +5,7 @@
 //! passes to rustc) leaves binaries they reuse.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 /// The target triple cargo-fuzz builds for by default, and OSS-Fuzz's.
 pub const TRIPLE: &str = "x86_64-unknown-linux-gnu";
@@ -83,6 +83,16 @@ pub fn asan_options() -> String {
     }
     asan.push_str("detect_odr_violation=0");
     asan
+}
+
+/// A libFuzzer binary run from `root` as cargo-fuzz runs it (its `ASAN_OPTIONS`), no input,
+/// and everything it prints going to `log`.
+pub fn libfuzzer(root: &Path, bin: &Path, log: &Path) -> Result<Command, String> {
+    let out = std::fs::File::create(log).map_err(|e| format!("{}: {e}", log.display()))?;
+    let err = out.try_clone().map_err(|e| format!("{}: {e}", log.display()))?;
+    let mut cmd = Command::new(bin);
+    cmd.current_dir(root).env("ASAN_OPTIONS", asan_options()).stdin(Stdio::null()).stdout(out).stderr(err);
+    Ok(cmd)
 }
 
 /// Where `cargo fuzz build` (release, the default) leaves a target's binary.

@@ -10,7 +10,6 @@
 use crate::cargo_fuzz::{self, Scratch};
 use crate::cargo_targets;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 pub struct Options {
     pub targets: Vec<String>,
@@ -61,18 +60,11 @@ fn minimize(root: &Path, target: &str, from: Option<&Path>, scratch: &Path) -> R
         return Ok((named.len(), 0, 0));
     }
     let log = scratch.join(format!("{target}.log"));
-    let out = std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
-    let err = out.try_clone().map_err(|e| e.to_string())?;
     let bin = cargo_fuzz::binary(root, target);
-    let status = Command::new(&bin)
-        .current_dir(root)
+    let status = cargo_fuzz::libfuzzer(root, &bin, &log)?
         .arg("-merge=1")
         .arg(&kept)
         .arg(&candidates)
-        .env("ASAN_OPTIONS", cargo_fuzz::asan_options())
-        .stdin(Stdio::null())
-        .stdout(out)
-        .stderr(err)
         .status()
         .map_err(|e| format!("cannot run {}: {e}", bin.display()))?;
     if !status.success() {

@@ -11,7 +11,6 @@ use crate::cargo_fuzz::{self, RunStats, Scratch};
 use crate::cargo_targets;
 use serde_json::json;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::Instant;
 
 pub struct Options {
@@ -41,15 +40,8 @@ struct Outcome {
 
 /// Runs one libFuzzer process with output to `log`; returns whether it exited 0 and its statistics.
 fn fuzz(root: &Path, bin: &Path, args: &[String], log: &Path) -> Result<(bool, String, RunStats), String> {
-    let file = std::fs::File::create(log).map_err(|e| format!("{}: {e}", log.display()))?;
-    let err = file.try_clone().map_err(|e| format!("{}: {e}", log.display()))?;
-    let status = Command::new(bin)
-        .current_dir(root)
+    let status = cargo_fuzz::libfuzzer(root, bin, log)?
         .args(args)
-        .env("ASAN_OPTIONS", cargo_fuzz::asan_options())
-        .stdin(Stdio::null())
-        .stdout(file)
-        .stderr(err)
         .status()
         .map_err(|e| format!("cannot run {}: {e}", bin.display()))?;
     let text = std::fs::read_to_string(log).unwrap_or_default();

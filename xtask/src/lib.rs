@@ -10,6 +10,7 @@ pub mod corpus;
 pub mod dict;
 pub mod docs;
 pub mod flow;
+pub mod fuzz_campaign;
 pub mod fuzz_coverage;
 pub mod fuzz_smoke;
 pub mod interp;

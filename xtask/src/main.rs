@@ -4,8 +4,8 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use xtask::{
-    bench_report, cargo_targets, cmin, codegen, corpus, dict, fuzz_coverage, fuzz_smoke, repo_root, spec::Spec,
-    validate,
+    bench_report, cargo_targets, cmin, codegen, corpus, dict, fuzz_campaign, fuzz_coverage, fuzz_smoke, repo_root,
+    spec::Spec, validate,
 };
 
 #[derive(Parser)]
@@ -70,6 +70,22 @@ enum Cmd {
         /// Where the JSON summary goes.
         #[arg(long)]
         json: Option<PathBuf>,
+    },
+    /// Fuzzes every target until it has had --cpu-minutes of CPU time, --jobs at a time;
+    /// resumable: the score, the finds and the table stay in --dir.
+    FuzzCampaign {
+        #[arg(long, default_value_t = 10.0)]
+        cpu_minutes: f64,
+        /// Targets fuzzed at once (default: the machine's cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// The campaign's folder (default target/fuzz-campaign); give the same one to resume.
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        #[arg(long, value_delimiter = ',')]
+        targets: Vec<String>,
+        #[arg(long)]
+        sanitizer: Option<String>,
     },
     /// Minimizes the fuzzer-found inputs of corpus/<target>/ (libFuzzer -merge=1), keeping
     /// every named seed; merges a campaign's corpora in with --from. Slow: not for CI.
@@ -259,6 +275,11 @@ fn main() -> ExitCode {
         })()),
         Cmd::FuzzSmoke { seconds, targets, sanitizer, json } => {
             report(fuzz_smoke::run(&root, &fuzz_smoke::Options { seconds, targets, sanitizer, json }))
+        }
+        Cmd::FuzzCampaign { cpu_minutes, jobs, dir, targets, sanitizer } => {
+            let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+            let dir = dir.unwrap_or_else(|| root.join("target/fuzz-campaign"));
+            report(fuzz_campaign::run(&root, &fuzz_campaign::Options { cpu_minutes, jobs, dir, targets, sanitizer }))
         }
         Cmd::Cmin { targets, from } => report(cmin::run(&root, &cmin::Options { targets, from })),
         Cmd::FuzzCoverage { targets, llvm_path, corpus, out } => {

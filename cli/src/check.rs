@@ -103,7 +103,7 @@ pub fn run(a: &CheckArgs<'_>) -> Result<String, Failure> {
         }
         (Some(f), true) => json!({ "conforms": true, "exchanges": s.exchanges, "lines": s.lines, "flow_lines": s.flow_lines,
                 "profile": profile.id, "scheme": { "system": f.system, "messages": f.messages, "exchanges": f.exchanges,
-                "inferred_events": f.inferred_events, "duplicates": f.duplicates,
+                "inferred_events": f.inferred_events, "duplicates": f.duplicates, "injections": f.injections,
                 "final_states": f.final_states.iter().map(|(m, st)| json!({ "machine": m, "state": st })).collect::<Vec<_>>() } })
         .to_string(),
         (None, false) => format!("{}: {} exchanges conform to the card model ({})", a.trace, s.exchanges, profile.id),

@@ -96,6 +96,36 @@ fn an_old_challenge_for_a_new_session_is_rejected() {
     assert!(d.contains("s2.portal.challenge"), "{d}");
 }
 
+/// The scheme-3 issuance witness with a second `application_start` (a duplicate, or the user
+/// tapping twice) delivered after the challenge, and J-LIS's refusal naming `application`.
+fn issuance_with_second_start(application: &str) -> Vec<Value> {
+    let mut lines = happy(3, "s3i.reach.issued");
+    let start = position(&lines, |l| l["msg"] == "s3i.ui_app.application_start");
+    let challenge = position(&lines, |l| l["msg"] == "s3i.jlis.application_challenge");
+    let mut refused = lines[challenge].clone();
+    refused["msg"] = Value::from("s3i.jlis.application_refused");
+    refused["fields"] = serde_json::json!({ "application": application, "reason": "in_progress" });
+    lines.insert(challenge + 1, lines[start].clone());
+    lines.insert(challenge + 2, refused);
+    for (i, l) in lines.iter_mut().enumerate().skip(1) {
+        l["seq"] = Value::from(i);
+    }
+    lines
+}
+
+#[test]
+fn a_second_start_is_refused_and_the_application_in_progress_goes_on() {
+    let lines = issuance_with_second_start("application-1");
+    let parsed = parse_trace(&text(&lines)).unwrap();
+    let summary = conformance::check(3, &parsed).unwrap_or_else(|d| panic!("{d}\n{}", text(&lines)));
+    assert!(summary.final_states.contains(&("s3i.machine.jlis", "issued")), "{summary:?}");
+    // The refusal names the application in progress, not a new one J-LIS never announced.
+    let lines = issuance_with_second_start("application-2");
+    let (line, d) = rejected_at(3, &lines);
+    let refused = position(&lines, |l| l["msg"] == "s3i.jlis.application_refused") + 1;
+    assert_eq!(line, refused, "{d}");
+}
+
 #[test]
 fn success_after_blocking_is_rejected() {
     let mut lines = happy(2, "s2.reach.pin_blocked");

@@ -9,11 +9,18 @@
 //! Values are matched by binding: the first time the model creates a fresh value (a session,
 //! a challenge, a code) the trace's bytes for it are bound to it, and from then on the same
 //! bytes must stand for the same value and the value for the same bytes.
+//!
+//! A line may fit the model in more than one way: two copies of a message are in flight and
+//! bind differently, a message is a retransmission or a duplicate, a spoofed message is the
+//! attacker's or its claimed sender's, an unknown certificate is revoked or self-made. The
+//! checker keeps every way that still fits (up to [`MAX_WAYS`], the most preferred first) and
+//! drops a way only when a later line contradicts it; a trace deviates when no way is left,
+//! at the line the most preferred way failed.
 
 use super::checker::systems;
 use super::compose::Composition;
 use super::engine::{Action, Bounds, Effects, System};
-use super::table::Field;
+use super::table::{Field, Trigger};
 use super::value::{actor_index, actor_name, cert, Cmd, Data, Ef, Val, ATTACKER, PIN_RIGHT, PIN_WRONG};
 use super::world::{Msg, World};
 use crate::generated::rules::{Emits, RULES};
@@ -21,7 +28,7 @@ use crate::trace::{Control, Deviation, Event, Line};
 use hanko_codec::generated::commands::Command;
 use hanko_codec::CommandApdu;
 use serde_json::{Map, Value};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 /// What a conforming trace held.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -74,8 +81,26 @@ pub fn check_with(scheme: u8, lines: &[Line], opts: &Options) -> Result<Summary,
     let system_of = |id: &str| {
         systems.iter().position(|(_, flows)| flows.iter().any(|f| id.starts_with(&format!("{}.", f.prefix))))
     };
+    // Card-level lines before any message belong to the system whose card they reach (the
+    // attacker at the UICC before a scheme-3 login).
+    let system_of_card = |actor: &str| {
+        systems.iter().position(|(_, flows)| {
+            flows.iter().flat_map(|f| f.machines).any(|m| {
+                m.actor == actor
+                    && m.card().is_none()
+                    && m.transitions.iter().any(|t| matches!(t.on, Trigger::Command(_)))
+            })
+        })
+    };
     let mut segments: Vec<(usize, usize)> = Vec::new();
     for (k, l) in lines.iter().enumerate() {
+        if segments.is_empty() {
+            if let (Event::Capdu(_), Some(to)) = (&l.event, l.to) {
+                if let Some(s) = system_of_card(to.name()) {
+                    segments.push((s, 0));
+                }
+            }
+        }
         if let Event::Message { id, .. } = &l.event {
             let s = system_of(id).unwrap_or(segments.last().map_or(0, |x| x.0));
             match segments.last() {
@@ -121,56 +146,173 @@ fn run(
     };
     let sys =
         System::new(flows, unbounded, None).map_err(|e| deviation(first_line, "a system the spec composes", e))?;
-    let mut r = Replay::new(&sys, name, *opts);
-    // The state before each of the last lines, to go back to when a line shows that its sender
-    // took one of its own events (a timer, a user's action) before an earlier message reached
-    // it: the trace shows the message, not the event.
-    let mut history: std::collections::VecDeque<(usize, Replay)> = std::collections::VecDeque::new();
-    for (k, line) in lines.iter().enumerate() {
-        history.push_back((k, r.clone()));
-        if history.len() > HISTORY {
-            history.pop_front();
-        }
-        if let Err(d) = r.line(line) {
-            r = retry(&history, lines, k, d)?;
-        }
-    }
-    r.summary.final_states = sys
+    let start = vec![Replay::new(&sys, name, *opts)];
+    let ways = take_lines(start, lines, 0..lines.len(), RETRY_DEPTH, &mut History::new())?;
+    let r = &ways[0];
+    let mut summary = r.summary.clone();
+    summary.final_states = sys
         .c
         .machines
         .iter()
         .enumerate()
         .map(|(i, m)| (m.table.id, m.table.states[usize::from(r.w.states[i])].id))
         .collect();
-    Ok(r.summary)
+    Ok(summary)
 }
 
 /// How many lines back a sender's unseen event may be placed.
 const HISTORY: usize = 48;
 
+/// Before how many of the last messages that reached a failing line's sender its unseen event
+/// is tried: a pairing code that ran out while the phone kept retrying is found four joins back.
+const RETRY_PLACES: usize = 6;
+
+/// How many unseen events, each before a different earlier line, one failing line may be
+/// explained by: two timers of the same actor running out while its requests crossed (a
+/// lossy network's retransmissions) need two.
+const RETRY_DEPTH: u8 = 2;
+
+/// The ways before each of the last lines (by index), to go back to when a line shows that
+/// its sender took one of its own events (a timer, a user's action) before an earlier message
+/// reached it: the trace shows the message, not the event.
+type History<'s> = VecDeque<(usize, Vec<Replay<'s>>)>;
+
+/// Takes `lines[range]` in every way, going back to place an unseen event (up to `depth` of
+/// them) where a line fits no way. `history` holds the ways before earlier lines and is kept
+/// up to date, a going back included, so that a later going back starts from what was found.
+fn take_lines<'s>(
+    mut ways: Vec<Replay<'s>>,
+    lines: &[Line],
+    range: std::ops::Range<usize>,
+    depth: u8,
+    history: &mut History<'s>,
+) -> Result<Vec<Replay<'s>>, Deviation> {
+    for k in range {
+        history.push_back((k, ways.clone()));
+        if history.len() > HISTORY {
+            history.pop_front();
+        }
+        ways = match advance(ways, &lines[k]) {
+            Ok(next) => next,
+            Err(d) if depth > 0 => retry(history, lines, k, d, depth)?,
+            Err(d) => return Err(d),
+        };
+    }
+    Ok(ways)
+}
+
+/// The most ways of reading a trace kept at once. Honest traces need one, or two or three
+/// while a duplicate is undecided; a run under attack, where each injected certificate and
+/// signature may be several things until its receiver answers, needs tens. A trace that keeps
+/// more is read as its first ways say.
+pub const MAX_WAYS: usize = 256;
+
+/// Every way each of `ways` can take `line`, without repeats; the first way's deviation when
+/// none can.
+fn advance<'s>(ways: Vec<Replay<'s>>, line: &Line) -> Result<Vec<Replay<'s>>, Deviation> {
+    let mut next: Vec<Replay<'s>> = Vec::with_capacity(ways.len());
+    let mut first = None;
+    for r in ways {
+        if let Err(d) = r.step(line, &mut next) {
+            first.get_or_insert(d);
+        }
+    }
+    if next.len() > 1 {
+        next = without_repeats(next);
+    }
+    if next.is_empty() {
+        return Err(first.unwrap_or_else(|| deviation(line.line_no, "a line the model can take here", "none")));
+    }
+    Ok(next)
+}
+
+/// The first [`MAX_WAYS`] ways that differ, in order; repeats are looked for only among ways
+/// whose worlds hash alike.
+fn without_repeats<'s>(ways: Vec<Replay<'s>>) -> Vec<Replay<'s>> {
+    let mut kept: Vec<Replay<'s>> = Vec::with_capacity(ways.len().min(MAX_WAYS));
+    let mut by_hash: HashMap<u64, Vec<usize>> = HashMap::new();
+    for way in ways {
+        if kept.len() == MAX_WAYS {
+            break;
+        }
+        let bucket = by_hash.entry(way.world_hash()).or_default();
+        if !bucket.iter().any(|&k| kept[k].same(&way)) {
+            bucket.push(kept.len());
+            kept.push(way);
+        }
+    }
+    kept
+}
+
 /// Line `k` failed with `first`: tries each event of its sender placed just before one of the
-/// last few messages that reached the sender, replaying the lines from there.
+/// last few messages that reached the sender, in each way of reading the trace then, replaying
+/// the lines from there.
 fn retry<'s>(
-    history: &std::collections::VecDeque<(usize, Replay<'s>)>,
+    history: &mut History<'s>,
     lines: &[Line],
     k: usize,
     first: Deviation,
-) -> Result<Replay<'s>, Deviation> {
+    depth: u8,
+) -> Result<Vec<Replay<'s>>, Deviation> {
     let sender = lines[k].from.map(|a| a.name()).and_then(actor_index);
     let Some(sender) = sender else { return Err(first) };
     let reached_sender =
         |l: &Line| l.to.and_then(|a| actor_index(a.name())) == Some(sender) && !matches!(l.event, Event::Rapdu(_));
-    for (j, before) in history.iter().rev().filter(|(j, _)| *j < k && reached_sender(&lines[*j])).take(3) {
-        for event in before.events_of(&before.w, sender) {
-            let mut r = before.clone();
-            r.sys.apply(&mut r.w, &event, &mut Effects::default());
-            r.summary.inferred_events += 1;
-            if lines[*j..=k].iter().all(|l| r.line(l).is_ok()) {
-                return Ok(r);
+    let tried: Vec<usize> = history
+        .iter()
+        .rev()
+        .map(|(j, _)| *j)
+        .filter(|&j| j < k && reached_sender(&lines[j]))
+        .take(RETRY_PLACES)
+        .collect();
+    let mut found = Vec::new();
+    for j in tried {
+        let Some(at) = history.iter().position(|(i, _)| *i == j) else { continue };
+        let mut starts = Vec::new();
+        for way in &history[at].1 {
+            for event in way.events_of(&way.w, sender) {
+                let mut r = way.clone();
+                r.sys.apply(&mut r.w, &event, &mut Effects::default());
+                r.summary.inferred_events += 1;
+                starts.push(r);
+            }
+        }
+        if starts.is_empty() {
+            continue;
+        }
+        starts.truncate(MAX_WAYS);
+        // Every way that the event makes fit, not just the first: an undecided injection
+        // earlier stays undecided.
+        let mut before: History<'s> = history.iter().take(at).cloned().collect();
+        if let Ok(ways) = take_lines(starts, lines, j..k + 1, depth - 1, &mut before) {
+            found.push((ways, before));
+        }
+    }
+    // Each place that explains the line stays a way of its own, and so does what each found
+    // before it: a later line may need the event at one place rather than the other.
+    let mut found = found.into_iter();
+    let Some((mut ways, mut merged)) = found.next() else { return Err(first) };
+    for (more, their) in found {
+        add_ways(&mut ways, more);
+        for (i, w) in their {
+            match merged.iter_mut().find(|(m, _)| *m == i) {
+                Some((_, mine)) => add_ways(mine, w),
+                None => merged.push_back((i, w)),
             }
         }
     }
-    Err(first)
+    merged.make_contiguous().sort_by_key(|(i, _)| *i);
+    *history = merged;
+    Ok(ways)
+}
+
+/// Adds the ways of `more` that `ways` does not have, up to [`MAX_WAYS`].
+fn add_ways<'s>(ways: &mut Vec<Replay<'s>>, more: Vec<Replay<'s>>) {
+    for way in more {
+        if ways.len() < MAX_WAYS && !ways.iter().any(|o| o.same(&way)) {
+            ways.push(way);
+        }
+    }
 }
 
 fn deviation(line: usize, expected: impl Into<String>, seen: impl Into<String>) -> Deviation {
@@ -190,7 +332,7 @@ enum Class {
 }
 
 /// Bindings between the model's values and the trace's text, both ways.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 struct Binding {
     fwd: HashMap<(Class, String), Val>,
     back: HashMap<(Class, Val), String>,
@@ -323,6 +465,15 @@ impl<'s> Replay<'s> {
             && self.sys.c.card_machine().is_some_and(|m| self.w.states[m] == self.sys.c.machines[m].table.initial)
     }
 
+    /// The certificate on the system's card: the main one, or the sub certificate on a UICC.
+    fn own_cert(&self) -> u8 {
+        if self.sys.c.card == actor_index("uicc") {
+            cert::SUB
+        } else {
+            cert::CARD
+        }
+    }
+
     fn c(&self) -> &Composition {
         &self.sys.c
     }
@@ -349,12 +500,42 @@ impl<'s> Replay<'s> {
                 }
                 Ok(())
             }
-            Event::Message { id, fields } => {
-                self.message(n, from, to, line.link.map(|l| l.name()).unwrap_or(""), id, fields)
-            }
+            // Messages may fit in several ways: `step` takes them.
+            Event::Message { .. } => Ok(()),
             Event::Capdu(bytes) => self.capdu(n, from, to, bytes),
             Event::Rapdu(bytes) => self.rapdu(n, from, to, bytes),
         }
+    }
+
+    /// Every way this reading takes `line`, pushed onto `out`, the most preferred first.
+    fn step(mut self, line: &Line, out: &mut Vec<Replay<'s>>) -> Result<(), Deviation> {
+        if let Event::Message { id, fields } = &line.event {
+            let name = |a: Option<crate::trace::Actor>| a.map(|a| a.name()).unwrap_or("");
+            let link = line.link.map(|l| l.name()).unwrap_or("");
+            return self.message(line.line_no, name(line.from), name(line.to), link, id, fields, out);
+        }
+        self.line(line)?;
+        out.push(self);
+        Ok(())
+    }
+
+    fn world_hash(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.w.hash(&mut h);
+        h.finish()
+    }
+
+    /// Whether two readings stand at the same point: what follows cannot tell them apart.
+    fn same(&self, o: &Self) -> bool {
+        self.w == o.w
+            && self.b == o.b
+            && self.pending == o.pending
+            && self.chain == o.chain
+            && self.get_response == o.get_response
+            && self.attacker_at_card == o.attacker_at_card
+            && self.cert == o.cert
+            && self.pins == o.pins
     }
 
     /// The events `actor`'s machines may take in `w`.
@@ -373,44 +554,18 @@ impl<'s> Replay<'s> {
         all.into_iter().filter(|a| matches!(a, Action::Event { .. })).collect()
     }
 
-    /// Tries `fits` in the current world, then after one event of `actor`, then after an event
-    /// of anyone followed by one of `actor`'s. Keeps the first world where it fits.
+    /// Tries `fits` in the current world, then in each of [`Self::inferred_worlds`]. Keeps the
+    /// first world where it fits.
     fn with_inferred_events(&mut self, actor: u8, mut fits: impl FnMut(&mut Self) -> bool) -> bool {
         if fits(self) {
             return true;
         }
         let (w0, b0) = (self.w.clone(), self.b.clone());
-        for a in self.events_of(&w0, actor) {
-            self.w = w0.clone();
-            self.b = b0.clone();
-            self.sys.apply(&mut self.w, &a, &mut Effects::default());
-            if fits(self) {
-                self.summary.inferred_events += 1;
-                return true;
-            }
-        }
-        for a in self.all_events(&w0) {
-            let mut w1 = w0.clone();
-            self.sys.apply(&mut w1, &a, &mut Effects::default());
-            // An event inferred before another must send nothing: what it sends would be in the
-            // trace.
-            if w1.net.len() != w0.net.len() || w1.slot != w0.slot {
-                continue;
-            }
-            for a2 in self.events_of(&w1, actor) {
-                self.w = w1.clone();
-                self.b = b0.clone();
-                self.sys.apply(&mut self.w, &a2, &mut Effects::default());
-                if fits(self) {
-                    self.summary.inferred_events += 2;
-                    return true;
-                }
-            }
-            // An event of another actor alone (a timer at the sender's peer) may be enough.
-            self.w = w1.clone();
+        for (w, inferred) in self.inferred_worlds(actor) {
+            self.w = w;
             self.b = b0.clone();
             if fits(self) {
-                self.summary.inferred_events += 1;
+                self.summary.inferred_events += inferred;
                 return true;
             }
         }
@@ -419,19 +574,66 @@ impl<'s> Replay<'s> {
         false
     }
 
+    /// The worlds after events the trace does not show, with how many: one event of `actor`;
+    /// two of its events (a loss reported, then cleared, the first notice still in flight);
+    /// an event of anyone that sends nothing, followed by one of `actor`'s or alone (a timer at
+    /// the sender's peer).
+    fn inferred_worlds(&self, actor: u8) -> Vec<(World, usize)> {
+        let w0 = &self.w;
+        let mut out = Vec::new();
+        let own: Vec<World> = self
+            .events_of(w0, actor)
+            .iter()
+            .map(|a| {
+                let mut w = w0.clone();
+                self.sys.apply(&mut w, a, &mut Effects::default());
+                w
+            })
+            .collect();
+        out.extend(own.iter().map(|w| (w.clone(), 1)));
+        for w1 in &own {
+            for a2 in self.events_of(w1, actor) {
+                let mut w2 = w1.clone();
+                self.sys.apply(&mut w2, &a2, &mut Effects::default());
+                out.push((w2, 2));
+            }
+        }
+        for a in self.all_events(w0) {
+            let mut w1 = w0.clone();
+            self.sys.apply(&mut w1, &a, &mut Effects::default());
+            // An event inferred before another must send nothing: what it sends would be in the
+            // trace.
+            if w1.net.len() != w0.net.len() || w1.slot != w0.slot {
+                continue;
+            }
+            for a2 in self.events_of(&w1, actor) {
+                let mut w2 = w1.clone();
+                self.sys.apply(&mut w2, &a2, &mut Effects::default());
+                out.push((w2, 2));
+            }
+            out.push((w1, 1));
+        }
+        out
+    }
+
     fn deliver(&mut self, msg: &Msg) {
         let mut fx = Effects::default();
         self.sys.deliver(&mut self.w, msg, &mut fx);
     }
 
+    /// A flow-level message: each message of its sender's in flight that it can be (in this
+    /// world, else after events the trace does not show), a duplicate of one delivered before,
+    /// or the attacker's, each a way of its own.
+    #[allow(clippy::too_many_arguments)]
     fn message(
-        &mut self,
+        mut self,
         n: usize,
         from: &str,
         to: &str,
         link: &str,
         id: &str,
         fields: &Map<String, Value>,
+        out: &mut Vec<Replay<'s>>,
     ) -> Result<(), Deviation> {
         let Some(gid) = self.c().message(id) else {
             return Err(deviation(n, format!("a message of {}", self.summary.system), id));
@@ -471,46 +673,68 @@ impl<'s> Replay<'s> {
         }
         let key = format!("{id} {}", Value::Object(fields.clone()));
         self.summary.messages += 1;
+        let injectable = self.opts.injections && self.sys.injectable(info.kind);
+        let before = out.len();
         if !injected {
             let sender = info.from;
-            let mut found = None;
-            let ok = self.with_inferred_events(sender, |me| {
-                let candidates: Vec<Msg> =
-                    me.w.net.iter().map(|e| e.msg).filter(|m| m.id == gid && m.from == sender).collect();
-                for m in candidates {
-                    let mut b = me.b.clone();
-                    if unify_msg(&mut b, &me.answers, me.c(), &m, fields) {
-                        me.b = b;
-                        found = Some(m);
-                        return true;
-                    }
-                }
-                false
-            });
-            if ok {
-                if let Some(m) = found {
-                    if let Some(i) = self.w.net.iter().position(|e| e.msg == m) {
-                        self.w.net.remove(i);
-                    }
-                    self.delivered.insert(key, m);
-                    self.deliver(&m);
-                    return Ok(());
-                }
-            }
+            self.sent(sender, gid, &key, fields, out);
             if let Some(m) = self.delivered.get(&key).copied() {
-                self.summary.duplicates += 1;
-                self.deliver(&m);
-                return Ok(());
+                let mut r = self.clone();
+                r.summary.duplicates += 1;
+                r.deliver(&m);
+                out.push(r);
             }
-            if !self.opts.injections || !self.sys.injectable(info.kind) {
+            if out.len() == before && !injectable {
                 return Err(self.unexpected(n, sender, id));
             }
+            if !injectable {
+                return Ok(());
+            }
         }
-        // Injected by the network: its receiver must cope.
-        let m = self.abstract_msg(gid, fields);
-        self.summary.injections += 1;
-        self.deliver(&m);
+        // Injected by the network (under its own name, or under the sender's, whose message
+        // it may also be): its receiver must cope.
+        for (m, b) in self.abstract_msgs(gid, fields) {
+            let mut r = self.clone();
+            r.b = b;
+            r.summary.injections += 1;
+            r.deliver(&m);
+            out.push(r);
+        }
         Ok(())
+    }
+
+    /// Each message of `sender`'s in flight that the trace's `fields` can be, delivered: in
+    /// this world, else in each world the sender's unseen events lead to.
+    fn sent(&self, sender: u8, gid: u16, key: &str, fields: &Map<String, Value>, out: &mut Vec<Replay<'s>>) {
+        let fits = |r: &Replay<'s>, inferred: usize, out: &mut Vec<Replay<'s>>| {
+            let mut found = false;
+            for (i, e) in r.w.net.iter().enumerate() {
+                let m = e.msg;
+                if m.id != gid || m.from != sender || r.w.net[..i].iter().any(|o| o.msg == m) {
+                    continue;
+                }
+                let mut b = r.b.clone();
+                if unify_msg(&mut b, &r.answers, r.c(), &m, fields) {
+                    let mut next = r.clone();
+                    next.b = b;
+                    next.w.net.remove(i);
+                    next.summary.inferred_events += inferred;
+                    next.delivered.insert(key.to_string(), m);
+                    next.deliver(&m);
+                    out.push(next);
+                    found = true;
+                }
+            }
+            found
+        };
+        if fits(self, 0, out) {
+            return;
+        }
+        for (w, inferred) in self.inferred_worlds(sender) {
+            let mut r = self.clone();
+            r.w = w;
+            fits(&r, inferred, out);
+        }
     }
 
     /// The deviation for a message `sender` could not have sent: what it could have.
@@ -546,49 +770,128 @@ impl<'s> Replay<'s> {
         Deviation { line: n, expected, seen: seen.to_string(), rule, spec }
     }
 
-    /// A message from the network, with each field the value it is bound to, or one that
-    /// matches nothing.
-    fn abstract_msg(&mut self, gid: u16, fields: &Map<String, Value>) -> Msg {
+    /// The messages from the network the trace's `fields` can be, each with the bindings it
+    /// makes. A field bound before is its value. An unbound certificate is one the attacker
+    /// holds, and which kind (the victim's, another person's, a revoked one, one of its own
+    /// making) shows only in how its receiver answers: each is a way of its own, as is each challenge an
+    /// unbound signature may be over, and each identifier or challenge in flight an unbound
+    /// one may be. Other unbound fields take a value that matches nothing.
+    fn abstract_msgs(&self, gid: u16, fields: &Map<String, Value>) -> Vec<(Msg, Binding)> {
+        use super::table::FieldType as T;
         let info = self.c().messages[usize::from(gid)];
-        let mut m = Msg { id: gid, from: ATTACKER, to: info.to, tainted: true, f: Default::default() };
-        for (i, f) in info.table.fields.iter().enumerate().take(m.f.len()) {
+        let blank = Msg { id: gid, from: ATTACKER, to: info.to, tainted: true, f: Default::default() };
+        let mut ways = vec![(blank, self.b.clone())];
+        for (i, f) in info.table.fields.iter().enumerate().take(blank.f.len()) {
             let text = fields.get(f.name).map(|v| match v {
                 Value::String(s) => upper(s),
                 other => other.to_string(),
             });
             let text = text.unwrap_or_default();
-            use super::table::FieldType as T;
-            m.f[i] = match f.ty {
-                T::Id => self.b.get(Class::Id, &text).unwrap_or(Val::Id(255)),
-                T::Nonce => self.b.get(Class::Nonce, &text).unwrap_or(Val::Nonce(255)),
-                T::Digits => self.b.get(Class::Code, &text).unwrap_or(Val::Code(super::value::WRONG_CODE)),
-                T::Uint => fields.get(f.name).and_then(Value::as_u64).map_or(Val::None, |x| Val::Num(x.min(255) as u8)),
-                T::Enum => {
-                    f.values.iter().position(|v| upper(v) == text).map_or(Val::Enum(255), |x| Val::Enum(x as u8))
-                }
-                T::Cert => self.b.get(Class::Cert, &text).unwrap_or(Val::Cert(cert::UNKNOWN)),
-                T::Signature => self.b.get(Class::Sig, &text).unwrap_or(Val::Sig { key: 0, over: 255 }),
-                T::Rapdu => self.answers.get(&text).and_then(|a| a.last()).copied().unwrap_or(Val::None),
-                T::Capdu => match unhex(&text).map(|b| classify(&b)) {
-                    Some(Ok(Seen::Cmd(c))) => Val::Cmd(c),
-                    Some(Ok(Seen::Read { .. })) => Val::Cmd(Cmd::Read),
-                    Some(Ok(Seen::Sign { digest })) => match self.b.get(Class::Nonce, &digest) {
-                        Some(Val::Nonce(x)) => Val::Cmd(Cmd::Sign { over: x }),
-                        _ => Val::Cmd(Cmd::Sign { over: 255 }),
-                    },
-                    Some(Ok(Seen::Verify { .. })) => Val::Cmd(Cmd::Verify { pin: 255 }),
-                    _ => Val::Cmd(Cmd::Other),
-                },
-                T::Aid => self.b.get(Class::Aid, &text).unwrap_or(Val::Aid(255)),
-                T::WrappedKey => {
-                    Val::Key { key: 255, wrap: unhex(&text).and_then(|b| b.first().copied()).unwrap_or(0) }
-                }
-                T::Hex => {
-                    self.b.get(Class::Script, &text).unwrap_or(Val::Script { author: super::value::author::ATTACKER })
-                }
+            let class = match f.ty {
+                T::Id => Some(Class::Id),
+                T::Nonce => Some(Class::Nonce),
+                T::Cert => Some(Class::Cert),
+                T::Signature => Some(Class::Sig),
+                _ => None,
             };
+            // The attacker sees the network: what is in flight it can send on.
+            let in_flight = self.w.net.iter().flat_map(|e| e.msg.f);
+            if let Some(v) = class.and_then(|c| self.b.get(c, &text)) {
+                ways.iter_mut().for_each(|(m, _)| m.f[i] = v);
+                continue;
+            }
+            let placeholder = self.placeholder(f, &text, fields);
+            let mut next = Vec::new();
+            for (m, b) in &ways {
+                // A trace the model wrote names its certificates and signatures in their
+                // bytes: those are read back, not guessed.
+                let written = match f.ty {
+                    T::Cert => super::render::certificate_of(&text).map(Val::Cert),
+                    T::Signature => super::render::signature_of(&text).map(|(key, over)| Val::Sig { key, over }),
+                    _ => None,
+                };
+                let candidates = match f.ty {
+                    _ if written.is_some() => written.into_iter().collect(),
+                    T::Id | T::Nonce => {
+                        let same = |v: &Val| std::mem::discriminant(v) == std::mem::discriminant(&placeholder);
+                        let mut vs: Vec<Val> = in_flight.clone().filter(same).collect();
+                        vs.sort_unstable();
+                        vs.dedup();
+                        vs.push(placeholder);
+                        vs
+                    }
+                    T::Cert => [self.own_cert(), cert::OTHER, cert::REVOKED, cert::SELF_SIGNED].map(Val::Cert).to_vec(),
+                    T::Signature => {
+                        // By the key of the certificate it came with (or no known key), over a
+                        // challenge handed out before or an old one. The attacker signs only
+                        // with keys of its own: a signature by the victim's key over a
+                        // challenge of this trace would have come from the card, and be bound.
+                        let with = m.f[..i].iter().find_map(|v| match v {
+                            Val::Cert(c) => Some(cert::key(*c)),
+                            _ => None,
+                        });
+                        let victims = with == Some(cert::key(self.own_cert()));
+                        let bound = self.b.fwd.values().copied();
+                        let nonces = bound.chain(in_flight.clone()).filter_map(|v| match v {
+                            Val::Nonce(x) if !victims => Some(x),
+                            _ => None,
+                        });
+                        let mut overs: Vec<u8> = std::iter::once(super::value::STALE_NONCE).chain(nonces).collect();
+                        overs.sort_unstable();
+                        overs.dedup();
+                        overs.iter().map(|&over| Val::Sig { key: with.unwrap_or(0), over }).collect()
+                    }
+                    _ => vec![placeholder],
+                };
+                for v in candidates {
+                    let (mut m, mut b) = (*m, b.clone());
+                    m.f[i] = v;
+                    // Bound where it can be, so the same bytes later are the same value; left
+                    // unbound where the value already stands for other bytes.
+                    if let Some(c) = class {
+                        let mut tried = b.clone();
+                        if tried.unify(c, &text, v) {
+                            b = tried;
+                        }
+                    }
+                    next.push((m, b));
+                }
+            }
+            next.truncate(MAX_WAYS);
+            ways = next;
         }
-        m
+        ways
+    }
+
+    /// An injected field's value: the one its text is bound to, else one that matches nothing
+    /// (or, for a command, what it asks the card).
+    fn placeholder(&self, f: &Field, text: &str, fields: &Map<String, Value>) -> Val {
+        use super::table::FieldType as T;
+        match f.ty {
+            T::Id => self.b.get(Class::Id, text).unwrap_or(Val::Id(255)),
+            T::Nonce => self.b.get(Class::Nonce, text).unwrap_or(Val::Nonce(255)),
+            T::Digits => self.b.get(Class::Code, text).unwrap_or(Val::Code(super::value::WRONG_CODE)),
+            T::Uint => fields.get(f.name).and_then(Value::as_u64).map_or(Val::None, |x| Val::Num(x.min(255) as u8)),
+            T::Enum => f.values.iter().position(|v| upper(v) == text).map_or(Val::Enum(255), |x| Val::Enum(x as u8)),
+            T::Cert => self.b.get(Class::Cert, text).unwrap_or(Val::Cert(cert::UNKNOWN)),
+            T::Signature => self.b.get(Class::Sig, text).unwrap_or(Val::Sig { key: 0, over: 255 }),
+            T::Rapdu => self.answers.get(text).and_then(|a| a.last()).copied().unwrap_or(Val::None),
+            T::Capdu => match unhex(text).map(|b| classify(&b)) {
+                Some(Ok(Seen::Cmd(c))) => Val::Cmd(c),
+                Some(Ok(Seen::Read { .. })) => Val::Cmd(Cmd::Read),
+                // A signature over bytes no portal handed out: over an old challenge, as the
+                // card path takes it.
+                Some(Ok(Seen::Sign { digest })) => match self.b.get(Class::Nonce, &digest) {
+                    Some(Val::Nonce(x)) => Val::Cmd(Cmd::Sign { over: x }),
+                    _ => Val::Cmd(Cmd::Sign { over: super::value::STALE_NONCE }),
+                },
+                Some(Ok(Seen::Verify { .. })) => Val::Cmd(Cmd::Verify { pin: 255 }),
+                _ => Val::Cmd(Cmd::Other),
+            },
+            T::Aid => self.b.get(Class::Aid, text).unwrap_or(Val::Aid(255)),
+            T::WrappedKey => Val::Key { key: 255, wrap: unhex(text).and_then(|b| b.first().copied()).unwrap_or(0) },
+            T::Hex => self.b.get(Class::Script, text).unwrap_or(Val::Script { author: super::value::author::ATTACKER }),
+        }
     }
 
     fn capdu(&mut self, n: usize, from: &str, to: &str, bytes: &[u8]) -> Result<(), Deviation> {
@@ -746,7 +1049,7 @@ impl<'s> Replay<'s> {
             let right = *self.pins.entry(pin.clone()).or_insert(sw == 0x9000);
             cmd = Cmd::Verify { pin: if right { PIN_RIGHT } else { PIN_WRONG } };
         }
-        let own = if self.sys.c.card == actor_index("uicc") { cert::SUB } else { cert::CARD };
+        let own = self.own_cert();
         let cert_buf = &mut self.cert;
         let binding = &mut self.b;
         let data_text = super::render::hex(data);

@@ -344,6 +344,11 @@ pub fn signs(sig: Val, certificate: Val, over: u8) -> bool {
     matches!(sig, Val::Sig { key, over: o } if key == cert::key(c) && key != 0 && o == over)
 }
 
+/// Whether transition `t` sends a message of `kind`.
+fn emits(c: &Composition, t: &Tr, kind: MsgKind) -> bool {
+    c.message_of(kind).is_some_and(|id| t.emits.contains(&super::compose::Out::Msg(id)))
+}
+
 pub fn chain_valid(certificate: Val) -> bool {
     cert::facts(cert_of(certificate)).2
 }
@@ -702,7 +707,9 @@ impl Logic {
                 v.po_cert = cert_of(input.f(1));
                 v.po_sig = input.f(2);
             }
-            ("jlis", Some(MsgKind::ApplicationStart)) => {
+            // Only a start that opens an application: one refused as `in_progress` leaves the
+            // application in progress as it was (a duplicated start must not cancel it).
+            ("jlis", Some(MsgKind::ApplicationStart)) if emits(c, t, MsgKind::ApplicationChallenge) => {
                 v.jl_app = fresh(&mut v.next_id);
                 v.jl_challenge = fresh(&mut v.next_nonce);
                 v.jl_iccid = id(input.f(0));
@@ -752,8 +759,15 @@ impl Logic {
         let info = c.messages[usize::from(msg)];
         let v = &mut w.v;
         let mut f = [Val::None; MAX_FIELDS];
+        // A refusal names what it refuses: the identifier the request carried, when the request
+        // names the same thing (a refused application_start carries an ICCID, not an
+        // application: the refusal names the application in progress instead).
+        let same_thing = input.msg().is_some_and(|m| {
+            let first = |id: u16| c.messages[usize::from(id)].table.fields.first().map(|f| f.name);
+            first(m.id) == first(msg)
+        });
         let echo0 = match input.f(0) {
-            Val::Id(x) => Val::Id(x),
+            Val::Id(x) if same_thing => Val::Id(x),
             _ => Val::None,
         };
         let code_for = |value: u8, code: u8| if value == 0 { Val::Code(code) } else { Val::Code(WRONG_CODE) };

@@ -42,6 +42,22 @@ pub fn signature(key: u8, over: u8) -> String {
     format!("{key:02X}{over:02X}").repeat(128)
 }
 
+/// The certificate a [`certificate`] text stands for; `None` for any other bytes (a real
+/// certificate).
+pub fn certificate_of(text: &str) -> Option<u8> {
+    let id = text.strip_prefix(&format!("30820008{}", "CE".repeat(7)))?;
+    (id.len() == 2).then(|| u8::from_str_radix(id, 16).ok()).flatten()
+}
+
+/// The (key, challenge) of a [`signature`] text; `None` for any other bytes (a real signature).
+pub fn signature_of(text: &str) -> Option<(u8, u8)> {
+    let pair = text.get(..4)?;
+    if text.len() != 512 || text != pair.repeat(128) {
+        return None;
+    }
+    Some((u8::from_str_radix(&pair[..2], 16).ok()?, u8::from_str_radix(&pair[2..], 16).ok()?))
+}
+
 fn digits(x: u8, width: usize) -> String {
     let modulus = 10u64.pow(width.min(18) as u32);
     format!("{:0width$}", (u64::from(x) * 104_729) % modulus)
@@ -227,4 +243,23 @@ pub fn trace_with(sys: &System, scheme: u8, path: &[(World, Option<Action>)], sp
         }
     }
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn certificates_and_signatures_read_back() {
+        for c in [0, 1, 5, 20, 255] {
+            assert_eq!(certificate_of(&certificate(c)), Some(c));
+        }
+        for (key, over) in [(1, 0), (4, 1), (255, 255)] {
+            assert_eq!(signature_of(&signature(key, over)), Some((key, over)));
+        }
+        assert_eq!(certificate_of("308203A1"), None, "a real certificate is not the model's");
+        assert_eq!(certificate_of(&format!("{}00", certificate(1))), None);
+        assert_eq!(signature_of(&"0101".repeat(127)), None, "too short");
+        assert_eq!(signature_of(&format!("0102{}", "0101".repeat(127))), None, "not one pair repeated");
+    }
 }

@@ -255,7 +255,7 @@ pub fn pki_seeds(pki: &Path) -> Result<BTreeMap<&'static str, BTreeMap<String, V
 fn client_script(style: u8, pki: &Path) -> Result<Vec<u8>, String> {
     let ok = |data: &[u8]| [data, &[0x90, 0x00][..]].concat();
     // jpki/myna probes 7 bytes and continues from there; OpenSC probes 4 and starts over.
-    let (probe, from) = if style % 2 == 0 { (7, 7) } else { (4, 0) };
+    let (probe, from) = if style.is_multiple_of(2) { (7, 7) } else { (4, 0) };
     let tlv_read = |file: &[u8]| {
         let mut answers = vec![ok(&[]), ok(&file[..probe.min(file.len())])];
         answers.extend(file.get(from..).unwrap_or_default().chunks(256).map(ok));

@@ -154,7 +154,7 @@ fn json_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
 /// Exactly hex digits, an even number of them (spaces allowed for readability).
 fn hex_bytes(text: &str) -> Option<Vec<u8>> {
     let compact: String = text.chars().filter(|c| *c != ' ').collect();
-    if compact.is_empty() || compact.len() % 2 != 0 || !compact.chars().all(|c| c.is_ascii_hexdigit()) {
+    if compact.is_empty() || !compact.len().is_multiple_of(2) || !compact.chars().all(|c| c.is_ascii_hexdigit()) {
         return None;
     }
     hex::decode(compact).ok()

@@ -32,6 +32,10 @@ pub struct Options {
 
 /// As in the smoke run: far above any honest input, so a hang is a finding.
 const INPUT_TIMEOUT_SECONDS: u64 = 60;
+/// The most CPU time one libFuzzer run gets before its score is saved: a campaign killed
+/// (the end of a session) loses at most this much per job. Each run starts from the whole
+/// corpus so far, so splitting costs only the seeds' replay.
+const CHUNK_SECONDS: f64 = 120.0;
 /// libFuzzer's default is 2 GiB; two jobs on a 24 GiB machine can afford that, and an input
 /// that needs more is a finding (unbounded allocation).
 const RSS_LIMIT_MB: u64 = 2048;
@@ -107,40 +111,52 @@ impl Score {
 }
 
 struct State {
-    path: PathBuf,
+    dir: PathBuf,
     scores: Map<String, Value>,
 }
 
 impl State {
     fn load(dir: &Path) -> Result<State, String> {
-        let path = dir.join("state.json");
-        let scores = match std::fs::read_to_string(&path) {
-            Ok(text) => match serde_json::from_str::<Value>(&text) {
-                Ok(Value::Object(mut m)) => match m.remove("targets") {
-                    Some(Value::Object(t)) => t,
-                    _ => return Err(format!("{}: no \"targets\" object", path.display())),
-                },
-                Ok(_) => return Err(format!("{}: not a JSON object", path.display())),
-                Err(e) => return Err(format!("{}: {e}", path.display())),
-            },
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Map::new(),
-            Err(e) => return Err(format!("{}: {e}", path.display())),
-        };
-        Ok(State { path, scores })
+        Ok(State { dir: dir.to_path_buf(), scores: read_scores(&dir.join("state.json"))? })
     }
 
     fn score(&self, target: &str) -> Score {
         self.scores.get(target).map(Score::from_json).unwrap_or_default()
     }
 
-    /// Written through a temporary file and a rename: a campaign killed mid-write (the end of
-    /// a session) keeps its last whole state.
+    /// Merges `target`'s score into the file under a lock, so that two campaigns on one folder
+    /// (other targets, other cores) keep each other's scores; written through a temporary file
+    /// and a rename, so a campaign killed mid-write (the end of a session) keeps its last whole
+    /// state.
     fn save(&mut self, target: &str, score: &Score) -> Result<(), String> {
-        self.scores.insert(target.to_string(), score.to_json());
-        let text = serde_json::to_string_pretty(&json!({ "targets": self.scores })).map_err(|e| e.to_string())?;
-        let tmp = self.path.with_extension("json.tmp");
+        let path = self.dir.join("state.json");
+        let lock_path = self.dir.join("state.lock");
+        let lock = std::fs::File::create(&lock_path).map_err(|e| format!("{}: {e}", lock_path.display()))?;
+        lock.lock().map_err(|e| format!("{}: {e}", lock_path.display()))?;
+        let mut scores = read_scores(&path)?;
+        scores.insert(target.to_string(), score.to_json());
+        let text = serde_json::to_string_pretty(&json!({ "targets": scores })).map_err(|e| e.to_string())?;
+        let tmp = path.with_extension("json.tmp");
         std::fs::write(&tmp, text + "\n").map_err(|e| format!("{}: {e}", tmp.display()))?;
-        std::fs::rename(&tmp, &self.path).map_err(|e| format!("{}: {e}", self.path.display()))
+        std::fs::rename(&tmp, &path).map_err(|e| format!("{}: {e}", path.display()))?;
+        self.scores = scores;
+        Ok(())
+    }
+}
+
+/// The `targets` object of a `state.json`; empty when there is no file yet.
+fn read_scores(path: &Path) -> Result<Map<String, Value>, String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => match serde_json::from_str::<Value>(&text) {
+            Ok(Value::Object(mut m)) => match m.remove("targets") {
+                Some(Value::Object(t)) => Ok(t),
+                _ => Err(format!("{}: no \"targets\" object", path.display())),
+            },
+            Ok(_) => Err(format!("{}: not a JSON object", path.display())),
+            Err(e) => Err(format!("{}: {e}", path.display())),
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Map::new()),
+        Err(e) => Err(format!("{}: {e}", path.display())),
     }
 }
 
@@ -289,11 +305,11 @@ pub fn run(root: &Path, opts: &Options) -> Result<String, String> {
                     Ok(s) => s.score(&target),
                     Err(_) => return,
                 };
-                // A run that stops early (a finding, or libFuzzer ending on its own) leaves
-                // budget; the loop goes on only while runs make progress.
+                // Runs of at most CHUNK_SECONDS until the budget is spent; a run that stops by
+                // itself at once (libFuzzer refusing its options) ends the loop.
                 while score.cpu_seconds < budget && score.findings.is_empty() {
-                    let remaining = budget - score.cpu_seconds;
-                    let outcome = fuzz_until(root, &opts.dir, &bin, &target, remaining, ticks);
+                    let chunk = (budget - score.cpu_seconds).min(CHUNK_SECONDS);
+                    let outcome = fuzz_until(root, &opts.dir, &bin, &target, chunk, ticks);
                     let run = match outcome {
                         Ok(run) => run,
                         Err(e) => {

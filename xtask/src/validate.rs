@@ -111,7 +111,7 @@ fn is_snake(s: &str) -> bool {
 }
 
 fn is_hex(s: &str, bytes: std::ops::RangeInclusive<usize>) -> bool {
-    s.len() % 2 == 0
+    s.len().is_multiple_of(2)
         && bytes.contains(&(s.len() / 2))
         && s.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_lowercase())
 }

@@ -226,27 +226,56 @@ fn advance<'s>(ways: Vec<Replay<'s>>, line: &Line) -> Result<Vec<Replay<'s>>, De
     Ok(next)
 }
 
-/// The first [`MAX_WAYS`] ways that differ, in order; repeats are looked for only among ways
-/// whose worlds hash alike.
+/// The first [`MAX_WAYS`] ways that differ, in order. A way that stands where another does
+/// but with fewer messages in flight is dropped for the other: the network may lose any
+/// message, so the way with more can follow every line the one with fewer can (a request seen
+/// twice is a copy or a resend, and which, no later line need tell). Ways are compared only
+/// with those whose worlds, the network aside, hash alike.
 fn without_repeats<'s>(ways: Vec<Replay<'s>>) -> Vec<Replay<'s>> {
-    let mut kept: Vec<Replay<'s>> = Vec::with_capacity(ways.len().min(MAX_WAYS));
+    let mut kept: Vec<Option<Replay<'s>>> = Vec::with_capacity(ways.len().min(MAX_WAYS));
     let mut by_hash: HashMap<u64, Vec<usize>> = HashMap::new();
     for way in ways {
-        if kept.len() == MAX_WAYS {
-            break;
+        let bucket = by_hash.entry(way.hash_but_net()).or_default();
+        let mut covered = false;
+        for &k in bucket.iter() {
+            let Some(other) = kept[k].as_ref() else { continue };
+            if !other.same_but_net(&way) {
+                continue;
+            }
+            if within(&way.w.net, &other.w.net) {
+                covered = true;
+                break;
+            }
+            if within(&other.w.net, &way.w.net) {
+                kept[k] = None;
+            }
         }
-        let bucket = by_hash.entry(way.world_hash()).or_default();
-        if !bucket.iter().any(|&k| kept[k].same(&way)) {
+        if !covered && kept.iter().flatten().count() < MAX_WAYS {
             bucket.push(kept.len());
-            kept.push(way);
+            kept.push(Some(way));
         }
     }
-    kept
+    kept.into_iter().flatten().collect()
+}
+
+/// Whether every message of `small` is in `big` (as a multiset).
+fn within(small: &[super::world::Envelope], big: &[super::world::Envelope]) -> bool {
+    if small.len() > big.len() {
+        return false;
+    }
+    let mut used = vec![false; big.len()];
+    small.iter().all(|e| match (0..big.len()).find(|&i| !used[i] && big[i] == *e) {
+        Some(i) => {
+            used[i] = true;
+            true
+        }
+        None => false,
+    })
 }
 
 /// Line `k` failed with `first`: tries each event of its sender placed just before one of the
-/// last few messages that reached the sender, in each way of reading the trace then, replaying
-/// the lines from there.
+/// last few messages that reached the sender or one of the last few lines, in each way of
+/// reading the trace then, replaying the lines from there.
 fn retry<'s>(
     history: &mut History<'s>,
     lines: &[Line],
@@ -258,13 +287,15 @@ fn retry<'s>(
     let Some(sender) = sender else { return Err(first) };
     let reached_sender =
         |l: &Line| l.to.and_then(|a| actor_index(a.name())) == Some(sender) && !matches!(l.event, Event::Rapdu(_));
-    let tried: Vec<usize> = history
-        .iter()
-        .rev()
-        .map(|(j, _)| *j)
-        .filter(|&j| j < k && reached_sender(&lines[j]))
-        .take(RETRY_PLACES)
-        .collect();
+    // Before the last messages that reached the sender (which its event may have raced), and
+    // before the last lines of any kind (an event may read what another actor shows: the phone
+    // types the code the PC displayed before the PC learnt the pairing had closed).
+    let earlier =
+        || history.iter().rev().map(|(j, _)| *j).filter(|&j| j < k && !matches!(lines[j].event, Event::Rapdu(_)));
+    let mut tried: Vec<usize> = earlier().filter(|&j| reached_sender(&lines[j])).take(RETRY_PLACES).collect();
+    tried.extend(earlier().take(RETRY_PLACES));
+    tried.sort_unstable_by(|a, b| b.cmp(a));
+    tried.dedup();
     let mut found = Vec::new();
     for j in tried {
         let Some(at) = history.iter().position(|(i, _)| *i == j) else { continue };
@@ -519,16 +550,27 @@ impl<'s> Replay<'s> {
         Ok(())
     }
 
-    fn world_hash(&self) -> u64 {
+    /// A hash of what the actors hold, the messages in flight aside. The property checker's
+    /// ghost facts and the spent bounds are left out too: they never change what an actor
+    /// does, so two readings that differ only there are one.
+    fn hash_but_net(&self) -> u64 {
         use std::hash::{Hash, Hasher};
+        let w = &self.w;
         let mut h = std::collections::hash_map::DefaultHasher::new();
-        self.w.hash(&mut h);
+        (w.states, w.v, w.slot).hash(&mut h);
         h.finish()
     }
 
     /// Whether two readings stand at the same point: what follows cannot tell them apart.
+    /// (Ghost facts and spent bounds aside: see [`Self::hash_but_net`].)
     fn same(&self, o: &Self) -> bool {
-        self.w == o.w
+        self.w.net == o.w.net && self.same_but_net(o)
+    }
+
+    /// [`Self::same`] but for the messages in flight (see [`Self::hash_but_net`]).
+    fn same_but_net(&self, o: &Self) -> bool {
+        let (w, v) = (&self.w, &o.w);
+        (w.states, w.v, w.slot) == (v.states, v.v, v.slot)
             && self.b == o.b
             && self.pending == o.pending
             && self.chain == o.chain
@@ -561,7 +603,7 @@ impl<'s> Replay<'s> {
             return true;
         }
         let (w0, b0) = (self.w.clone(), self.b.clone());
-        for (w, inferred) in self.inferred_worlds(actor) {
+        for (w, inferred) in self.inferred_worlds(actor, true) {
             self.w = w;
             self.b = b0.clone();
             if fits(self) {
@@ -578,7 +620,8 @@ impl<'s> Replay<'s> {
     /// two of its events (a loss reported, then cleared, the first notice still in flight);
     /// an event of anyone that sends nothing, followed by one of `actor`'s or alone (a timer at
     /// the sender's peer).
-    fn inferred_worlds(&self, actor: u8) -> Vec<(World, usize)> {
+    /// Only the first two kinds with `others` false.
+    fn inferred_worlds(&self, actor: u8, others: bool) -> Vec<(World, usize)> {
         let w0 = &self.w;
         let mut out = Vec::new();
         let own: Vec<World> = self
@@ -597,6 +640,9 @@ impl<'s> Replay<'s> {
                 self.sys.apply(&mut w2, &a2, &mut Effects::default());
                 out.push((w2, 2));
             }
+        }
+        if !others {
+            return out;
         }
         for a in self.all_events(w0) {
             let mut w1 = w0.clone();
@@ -705,16 +751,26 @@ impl<'s> Replay<'s> {
 
     /// Each message of `sender`'s in flight that the trace's `fields` can be, delivered: in
     /// this world, else in each world the sender's unseen events lead to.
+    /// A message that fits here only by binding bytes seen for the first time may as well be
+    /// one an unseen event of its sender sends (names are arbitrary: `pairing-2` may be the
+    /// relay's first pairing or its second): then those worlds are ways too.
     fn sent(&self, sender: u8, gid: u16, key: &str, fields: &Map<String, Value>, out: &mut Vec<Replay<'s>>) {
-        let fits = |r: &Replay<'s>, inferred: usize, out: &mut Vec<Replay<'s>>| {
+        // Whether some fit was found, and whether every fit was found by binding new bytes.
+        // `new_only`: only messages the inferred events sent, not those in flight before them.
+        let fits = |r: &Replay<'s>, inferred: usize, new_only: bool, out: &mut Vec<Replay<'s>>| {
             let mut found = false;
+            let mut only_fresh = true;
             for (i, e) in r.w.net.iter().enumerate() {
                 let m = e.msg;
                 if m.id != gid || m.from != sender || r.w.net[..i].iter().any(|o| o.msg == m) {
                     continue;
                 }
+                if new_only && self.w.net.iter().any(|o| o.msg == m) {
+                    continue;
+                }
                 let mut b = r.b.clone();
                 if unify_msg(&mut b, &r.answers, r.c(), &m, fields) {
+                    only_fresh &= b.fwd.len() > r.b.fwd.len();
                     let mut next = r.clone();
                     next.b = b;
                     next.w.net.remove(i);
@@ -725,15 +781,18 @@ impl<'s> Replay<'s> {
                     found = true;
                 }
             }
-            found
+            (found, only_fresh)
         };
-        if fits(self, 0, out) {
+        let (found, only_fresh) = fits(self, 0, false, out);
+        if found && !only_fresh {
             return;
         }
-        for (w, inferred) in self.inferred_worlds(sender) {
+        // After a fit by fresh bytes, only what the sender's own events send: another actor's
+        // silent event, or a message that was in flight anyway, is the fit already found.
+        for (w, inferred) in self.inferred_worlds(sender, !found) {
             let mut r = self.clone();
             r.w = w;
-            fits(&r, inferred, out);
+            fits(&r, inferred, found, out);
         }
     }
 

@@ -127,6 +127,31 @@ fn a_second_start_is_refused_and_the_application_in_progress_goes_on() {
 }
 
 #[test]
+fn recorded_events_are_followed_and_an_impossible_one_is_rejected() {
+    // Every witness, written with the actors' own events: nothing is left to infer.
+    let quiet = Bounds { attacks: 0, ..Bounds::ORDERED };
+    for scheme in [1u8, 2, 3] {
+        for (name, flows) in systems(scheme).unwrap() {
+            let report =
+                check(name, &flows, &Options { bounds: quiet, threads: 2, ..Options::default() }, &mut |_| {}).unwrap();
+            let sys = System::new(&flows, quiet, None).unwrap();
+            for v in report.verdicts.iter().filter(|v| v.status == Status::Reached) {
+                let text = render::trace_written(&sys, scheme, v.path.as_ref().unwrap(), false, true).text();
+                let lines = parse_trace(&text).unwrap();
+                let s = conformance::check(scheme, &lines).unwrap_or_else(|d| panic!("{}: {d}\n{text}", v.property.id));
+                assert_eq!(s.inferred_events, 0, "{}: every event is in the trace\n{text}", v.property.id);
+            }
+        }
+    }
+    // A pairing code cannot run out before the relay has offered one.
+    let mut lines = happy(1, "s1.reach.pairing_expired");
+    lines.insert(1, serde_json::json!({"seq": 0, "event": "s1.relay.code_expires", "actor": "relay"}));
+    let (line, d) = rejected_at(1, &lines);
+    assert_eq!(line, 2, "{d}");
+    assert!(d.contains("s1.relay.code_expires") && d.contains("s1.machine.relay"), "{d}");
+}
+
+#[test]
 fn success_after_blocking_is_rejected() {
     let mut lines = happy(2, "s2.reach.pin_blocked");
     // After the blocking answer the card must refuse; make it say 9000 to a right PIN.

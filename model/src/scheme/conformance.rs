@@ -77,7 +77,8 @@ pub fn check_with(scheme: u8, lines: &[Line], opts: &Options) -> Result<Summary,
     let first_line = lines.first().map_or(1, |l| l.line_no);
     let systems = systems(scheme).map_err(|e| deviation(first_line, "scheme 1, 2 or 3", e))?;
     // Scheme 3 has two systems, issuance and use: a trace may record one, or issuance then use.
-    // Each message says which system it belongs to; the trace is cut where it changes.
+    // Each message (and each recorded event) says which system it belongs to; the trace is cut
+    // where it changes.
     let system_of = |id: &str| {
         systems.iter().position(|(_, flows)| flows.iter().any(|f| id.starts_with(&format!("{}.", f.prefix))))
     };
@@ -101,7 +102,7 @@ pub fn check_with(scheme: u8, lines: &[Line], opts: &Options) -> Result<Summary,
                 }
             }
         }
-        if let Event::Message { id, .. } = &l.event {
+        if let Event::Message { id, .. } | Event::Happened { id, .. } = &l.event {
             let s = system_of(id).unwrap_or(segments.last().map_or(0, |x| x.0));
             match segments.last() {
                 Some((cur, _)) if *cur == s => {}
@@ -165,12 +166,12 @@ const HISTORY: usize = 48;
 
 /// Before how many of the last messages that reached a failing line's sender its unseen event
 /// is tried: a pairing code that ran out while the phone kept retrying is found four joins back.
-const RETRY_PLACES: usize = 6;
+pub const RETRY_PLACES: usize = 6;
 
 /// How many unseen events, each before a different earlier line, one failing line may be
 /// explained by: two timers of the same actor running out while its requests crossed (a
 /// lossy network's retransmissions) need two.
-const RETRY_DEPTH: u8 = 2;
+pub const RETRY_DEPTH: u8 = 2;
 
 /// The ways before each of the last lines (by index), to go back to when a line shows that
 /// its sender took one of its own events (a timer, a user's action) before an earlier message
@@ -531,11 +532,52 @@ impl<'s> Replay<'s> {
                 }
                 Ok(())
             }
+            Event::Happened { actor, id, value } => self.happened(n, actor.name(), id, *value),
             // Messages may fit in several ways: `step` takes them.
             Event::Message { .. } => Ok(()),
             Event::Capdu(bytes) => self.capdu(n, from, to, bytes),
             Event::Rapdu(bytes) => self.rapdu(n, from, to, bytes),
         }
+    }
+
+    /// An event the trace records: `actor` takes it here, so it must be one the actor's
+    /// machine can take now.
+    fn happened(&mut self, n: usize, actor: &str, id: &str, value: u8) -> Result<(), Deviation> {
+        let a = actor_index(actor).ok_or_else(|| deviation(n, "an actor of the scheme", actor))?;
+        let Some(ev) = self.c().events.iter().position(|e| e.table.id == id) else {
+            return Err(deviation(n, format!("an event of {}", self.summary.system), id));
+        };
+        let own = self.events_of(&self.w, a);
+        let taken = own
+            .iter()
+            .find(|x| matches!(x, Action::Event { event, value: v, .. } if usize::from(*event) == ev && *v == value));
+        if let Some(action) = taken {
+            self.sys.apply(&mut self.w, action, &mut Effects::default());
+            return Ok(());
+        }
+        let c = self.c();
+        let could: Vec<String> = own
+            .iter()
+            .filter_map(|x| match x {
+                Action::Event { event, value, .. } => {
+                    Some(format!("{} {value}", c.events[usize::from(*event)].table.id))
+                }
+                _ => None,
+            })
+            .collect();
+        let machine = c.machines.iter().enumerate().find(|(_, m)| m.actor == a && !m.is_card);
+        let state = machine.map_or("", |(i, m)| m.table.states[usize::from(self.w.states[i])].id);
+        Err(Deviation {
+            line: n,
+            expected: if could.is_empty() {
+                format!("no event of {actor} in state {state}")
+            } else {
+                format!("one of {} in state {state}", could.join(", "))
+            },
+            seen: format!("{id} {value}"),
+            rule: machine.map(|(_, m)| m.table.id),
+            spec: machine.map(|(_, m)| m.table.spec),
+        })
     }
 
     /// Every way this reading takes `line`, pushed onto `out`, the most preferred first.

@@ -142,11 +142,14 @@ pub struct TraceWriter {
     /// commands as if the card's reader sent them, for trace readers that do not know the
     /// actor `attacker` (check such a trace with injections allowed).
     pub spoof: bool,
+    /// Write each actor's own events (a user's action, a timer) as `event` lines, so that a
+    /// checker need not infer them.
+    pub events: bool,
 }
 
 impl TraceWriter {
     pub fn new(scheme: u8) -> Self {
-        TraceWriter { lines: vec![json!({"trace": "hanko/1", "scheme": scheme})], seq: 0, spoof: false }
+        TraceWriter { lines: vec![json!({"trace": "hanko/1", "scheme": scheme})], seq: 0, spoof: false, events: false }
     }
 
     fn next(&mut self) -> u64 {
@@ -190,6 +193,21 @@ impl TraceWriter {
         self.lines.push(json!({"seq": seq, "event": "crash", "actor": actor_name(actor)}));
     }
 
+    /// An actor's own event, when [`Self::events`] says so.
+    pub fn event(&mut self, c: &Composition, machine: u8, event: u16, value: u8) {
+        if !self.events {
+            return;
+        }
+        let seq = self.next();
+        let actor = actor_name(c.machines[usize::from(machine)].actor);
+        let id = c.events[usize::from(event)].table.id;
+        let mut line = json!({"seq": seq, "event": id, "actor": actor});
+        if value != 0 {
+            line["value"] = json!(value);
+        }
+        self.lines.push(line);
+    }
+
     /// The trace as JSON Lines.
     pub fn text(&self) -> String {
         let mut s = String::new();
@@ -208,8 +226,21 @@ pub fn trace(sys: &System, scheme: u8, path: &[(World, Option<Action>)]) -> Trac
 
 /// [`trace`], with the attacker written as [`TraceWriter::spoof`] says.
 pub fn trace_with(sys: &System, scheme: u8, path: &[(World, Option<Action>)], spoof: bool) -> TraceWriter {
+    trace_written(sys, scheme, path, spoof, false)
+}
+
+/// [`trace_with`], with the actors' own events too when `events` (see
+/// [`TraceWriter::events`]).
+pub fn trace_written(
+    sys: &System,
+    scheme: u8,
+    path: &[(World, Option<Action>)],
+    spoof: bool,
+    events: bool,
+) -> TraceWriter {
     let mut t = TraceWriter::new(scheme);
     t.spoof = spoof;
+    t.events = events;
     for (state, action) in path {
         let Some(action) = action else { continue };
         let mut w = state.clone();
@@ -217,6 +248,7 @@ pub fn trace_with(sys: &System, scheme: u8, path: &[(World, Option<Action>)], sp
         match action {
             Action::Deliver(e) => t.message(&sys.c, &e.msg),
             Action::Crash(a) => t.crash(*a),
+            Action::Event { machine, event, value } => t.event(&sys.c, *machine, *event, *value),
             Action::Attack(a) => {
                 if let Some(msg) = sys.injection(state, *a) {
                     t.message(&sys.c, &msg);

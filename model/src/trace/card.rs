@@ -161,7 +161,7 @@ impl<F: FnMut(Actor) -> Option<CardModel>> CardCheck<F> {
                 card.exchanges += 1;
                 self.summary.exchanges += 1;
             }
-            Event::Header { .. } | Event::Message { .. } | Event::Crash { .. } => {}
+            Event::Header { .. } | Event::Message { .. } | Event::Crash { .. } | Event::Happened { .. } => {}
         }
         Ok(())
     }

@@ -178,6 +178,15 @@ pub enum Event {
     Crash {
         actor: Actor,
     },
+    /// One of an actor's own events in `spec/flow/` (a user's action, a timer running out),
+    /// which no message shows: `id` is the event's id, `value` which of its values (0 for the
+    /// first). A trace need not record these; where it does, the flow check takes them as
+    /// written instead of inferring them.
+    Happened {
+        actor: Actor,
+        id: String,
+        value: u8,
+    },
 }
 
 /// One line of a trace.
@@ -215,6 +224,19 @@ impl Line {
             to: None,
             at_us: None,
             event: Event::Crash { actor },
+        }
+    }
+
+    /// An actor's own event (see [`Event::Happened`]).
+    pub fn happened(seq: u64, actor: Actor, id: impl Into<String>, value: u8) -> Self {
+        Self {
+            line_no: 0,
+            seq: Some(seq),
+            link: None,
+            from: None,
+            to: None,
+            at_us: None,
+            event: Event::Happened { actor, id: id.into(), value },
         }
     }
 

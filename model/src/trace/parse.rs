@@ -26,6 +26,7 @@ enum Key {
     Event,
     Actor,
     AtUs,
+    Value,
 }
 
 impl Key {
@@ -46,6 +47,7 @@ impl Key {
             "event" => Key::Event,
             "actor" => Key::Actor,
             "at_us" => Key::AtUs,
+            "value" => Key::Value,
             _ => return None,
         })
     }
@@ -67,6 +69,7 @@ impl Key {
             Key::Event => "event",
             Key::Actor => "actor",
             Key::AtUs => "at_us",
+            Key::Value => "value",
         }
     }
 
@@ -487,7 +490,7 @@ pub fn parse_line(line_no: usize, bytes: &[u8], limits: &Limits) -> Result<Optio
             c.ws();
             let value_at = c.pos;
             let value = match key {
-                Key::Seq | Key::Scheme | Key::AtUs => Raw::Num(c.unsigned(key)?),
+                Key::Seq | Key::Scheme | Key::AtUs | Key::Value => Raw::Num(c.unsigned(key)?),
                 Key::Capdu | Key::Rapdu | Key::Atr => {
                     if c.peek() != Some(b'"') {
                         return Err(c.err(ParseErrorKind::WrongType { key: key.name(), expected: "a string" }));
@@ -534,7 +537,7 @@ fn build(line_no: usize, mask: u32, seen: Vec<Seen<'_>>, end: usize) -> Result<L
     let (kind_keys, allowed): (&[Key], &[Key]) = if has(Key::Trace) {
         (&[Key::Trace], &[Key::Trace, Key::Scheme])
     } else if has(Key::Event) {
-        (&[Key::Seq, Key::Event, Key::Actor], &[Key::Seq, Key::Event, Key::Actor, Key::AtUs])
+        (&[Key::Seq, Key::Event, Key::Actor], &[Key::Seq, Key::Event, Key::Actor, Key::Value, Key::AtUs])
     } else {
         let payloads: Vec<Key> = PAYLOADS.iter().copied().filter(|k| has(*k)).collect();
         match payloads.as_slice() {
@@ -575,7 +578,10 @@ fn build(line_no: usize, mask: u32, seen: Vec<Seen<'_>>, end: usize) -> Result<L
     let mut payload: Option<Event> = None;
     let mut msg_fields = Map::new();
     let mut header_scheme = None;
-    let mut crash_actor = None;
+    let mut event_actor = None;
+    let mut event_id: Option<String> = None;
+    let mut event_value = None;
+    let mut value_col = end;
     for Seen { key, at, value } in seen {
         let col = at + 1;
         let name_err = |k: &'static str, n: &str| err(col, ParseErrorKind::UnknownName { key: k, name: n.to_string() });
@@ -593,11 +599,22 @@ fn build(line_no: usize, mask: u32, seen: Vec<Seen<'_>>, end: usize) -> Result<L
             (Key::Link, Raw::Str(s)) => line.link = Some(Link::from_name(&s).ok_or_else(|| name_err("link", &s))?),
             (Key::From, Raw::Str(s)) => line.from = Some(Actor::from_name(&s).ok_or_else(|| name_err("actor", &s))?),
             (Key::To, Raw::Str(s)) => line.to = Some(Actor::from_name(&s).ok_or_else(|| name_err("actor", &s))?),
-            (Key::Actor, Raw::Str(s)) => crash_actor = Some(Actor::from_name(&s).ok_or_else(|| name_err("actor", &s))?),
+            (Key::Actor, Raw::Str(s)) => event_actor = Some(Actor::from_name(&s).ok_or_else(|| name_err("actor", &s))?),
             (Key::Event, Raw::Str(s)) => {
-                if s != "crash" {
+                // `crash`, or a flow event's id (`s1.relay.code_expires`): a dotted name.
+                let id_like = s.contains('.')
+                    && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'_');
+                if s != "crash" && !id_like {
                     return Err(name_err("event", &s));
                 }
+                event_id = Some(s.into_owned());
+            }
+            (Key::Value, Raw::Num(n)) => {
+                value_col = col;
+                event_value = Some(
+                    u8::try_from(n)
+                        .map_err(|_| err(col, ParseErrorKind::WrongType { key: "value", expected: "0 to 255" }))?,
+                );
             }
             (Key::Trace, Raw::Str(s)) => {
                 if s != FORMAT {
@@ -630,8 +647,12 @@ fn build(line_no: usize, mask: u32, seen: Vec<Seen<'_>>, end: usize) -> Result<L
     }
     line.event = if has(Key::Trace) {
         Event::Header { scheme: header_scheme }
-    } else if let Some(actor) = crash_actor {
-        Event::Crash { actor }
+    } else if let (Some(actor), Some(id)) = (event_actor, event_id) {
+        match (id.as_str(), event_value) {
+            ("crash", None) => Event::Crash { actor },
+            ("crash", Some(_)) => return Err(err(value_col, ParseErrorKind::UnknownKey("value".into()))),
+            _ => Event::Happened { actor, id, value: event_value.unwrap_or(0) },
+        }
     } else {
         match payload {
             Some(Event::Message { id, .. }) => Event::Message { id, fields: msg_fields },

@@ -63,6 +63,13 @@ pub fn write_line(line: &Line) -> String {
             put(&mut out, "event", &json_str("crash"));
             put(&mut out, "actor", &json_str(actor.name()));
         }
+        Event::Happened { actor, id, value } => {
+            put(&mut out, "event", &json_str(id));
+            put(&mut out, "actor", &json_str(actor.name()));
+            if *value != 0 {
+                put(&mut out, "value", &value.to_string());
+            }
+        }
     }
     if let Some(t) = line.at_us {
         put(&mut out, "at_us", &t.to_string());

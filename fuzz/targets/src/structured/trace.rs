@@ -1,6 +1,7 @@
 //! Structure-aware trace lines (`spec/trace/trace.schema.json`): arbitrary lines of every
-//! kind — header, C-APDU, R-APDU, power control, ATR, flow message with nested fields, crash
-//! — written by `hanko_model::trace::write_line`, joined with blank lines here and there,
+//! kind — header, C-APDU, R-APDU, power control, ATR, flow message with nested fields, crash,
+//! an actor's own event — written by `hanko_model::trace::write_line`, joined with blank lines
+//! here and there,
 //! and read back by the trace reader, which must return the very lines written, at their
 //! line numbers. Nothing else reads traces, so there is no differential check here; the
 //! checker's own differential is `trace_lines`.
@@ -52,8 +53,9 @@ fn arbitrary_lines(u: &mut Unstructured<'_>) -> arbitrary::Result<Vec<Line>> {
     let mut seq = u64::from(u.arbitrary::<u32>()?);
     for _ in 0..u.int_in_range(1..=12usize)? {
         seq += u64::from(u.int_in_range(1..=1000u16)?);
-        let mut line = match u.int_in_range(0..=6u8)? {
+        let mut line = match u.int_in_range(0..=7u8)? {
             6 => Line::crash(seq, *u.choose(Actor::ALL)?),
+            7 => Line::happened(seq, *u.choose(Actor::ALL)?, event_id(u)?, u.arbitrary()?),
             k => {
                 let (link, from, to) = (*u.choose(Link::ALL)?, *u.choose(Actor::ALL)?, *u.choose(Actor::ALL)?);
                 Line::new(seq, link, from, to, event(u, k)?)
@@ -65,6 +67,18 @@ fn arbitrary_lines(u: &mut Unstructured<'_>) -> arbitrary::Result<Vec<Line>> {
         lines.push(line);
     }
     Ok(lines)
+}
+
+/// A flow event's id from the spec, or a made-up dotted one.
+fn event_id(u: &mut Unstructured<'_>) -> arbitrary::Result<String> {
+    let prefix = *u.choose(&["s1", "s2", "s3i", "s3u", "lc"])?;
+    let events = hanko_model::generated::flows::flow(prefix).map_or(&[][..], |f| f.events);
+    if !events.is_empty() && u.arbitrary()? {
+        return Ok(u.choose(events)?.id.to_string());
+    }
+    let len = u.int_in_range(0..=12usize)?;
+    let tail: String = (0..len).map(|_| Ok(*u.choose(b"abz09_.")? as char)).collect::<arbitrary::Result<_>>()?;
+    Ok(format!("{prefix}.{tail}"))
 }
 
 fn bytes(u: &mut Unstructured<'_>) -> arbitrary::Result<Vec<u8>> {

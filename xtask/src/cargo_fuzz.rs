@@ -154,7 +154,13 @@ pub fn parse_output(log: &str) -> RunStats {
         } else if let Some(v) = line.strip_prefix("stat::peak_rss_mb:") {
             s.peak_rss_mb = v.trim().parse().ok();
         } else if let Some(at) = line.find("Test unit written to ") {
-            s.reproducer = Some(line[at + "Test unit written to ".len()..].trim().to_string());
+            let path = line[at + "Test unit written to ".len()..].trim();
+            // libFuzzer also keeps an input that took long (by the wall clock, so on a busy
+            // machine any input may): that is not a crash.
+            let name = path.rsplit('/').next().unwrap_or(path);
+            if !name.starts_with("slow-unit-") {
+                s.reproducer = Some(path.to_string());
+            }
         }
     }
     s
@@ -232,5 +238,18 @@ mod tests {
         assert_eq!(s.cov, Some(50));
         assert_eq!(s.execs, Some(100));
         assert_eq!(s.reproducer.as_deref(), Some("fuzz/artifacts/capdu/crash-da39a3ee"));
+    }
+
+    #[test]
+    fn a_slow_unit_is_not_a_reproducer() {
+        let log = "Slowest unit: 18 s:
+artifact_prefix='a/'; Test unit written to a/slow-unit-e60c
+                   #300	pulse  cov: 50 ft: 60 corp: 3/10b lim: 4 exec/s: 17 rss: 30Mb
+";
+        assert_eq!(parse_output(log).reproducer, None);
+        let timeout = "==7== ERROR: libFuzzer: timeout after 61 seconds
+Test unit written to a/timeout-e60c
+";
+        assert_eq!(parse_output(timeout).reproducer.as_deref(), Some("a/timeout-e60c"));
     }
 }

@@ -216,28 +216,17 @@ impl Line {
     }
 
     pub fn crash(seq: u64, actor: Actor) -> Self {
-        Self {
-            line_no: 0,
-            seq: Some(seq),
-            link: None,
-            from: None,
-            to: None,
-            at_us: None,
-            event: Event::Crash { actor },
-        }
+        Self::of_actor(seq, Event::Crash { actor })
     }
 
     /// An actor's own event (see [`Event::Happened`]).
     pub fn happened(seq: u64, actor: Actor, id: impl Into<String>, value: u8) -> Self {
-        Self {
-            line_no: 0,
-            seq: Some(seq),
-            link: None,
-            from: None,
-            to: None,
-            at_us: None,
-            event: Event::Happened { actor, id: id.into(), value },
-        }
+        Self::of_actor(seq, Event::Happened { actor, id: id.into(), value })
+    }
+
+    /// A line about one actor, on no link.
+    fn of_actor(seq: u64, event: Event) -> Self {
+        Self { line_no: 0, seq: Some(seq), link: None, from: None, to: None, at_us: None, event }
     }
 
     /// The card this line is about at card level: the receiver of a command or a power

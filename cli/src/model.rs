@@ -73,9 +73,11 @@ pub fn check(a: &CheckArgs) -> Result<String, (u8, String, Option<Value>)> {
         if let Some(v) = report.verdicts.iter().find(|v| v.status == Status::Violated) {
             let sys = System::new(flows, bounds, mutation).map_err(bad)?;
             // The attacker's moves under actor `attacker`, so `hanko check` judges the honest
-            // parties' handling of them and names the broken behaviour's line.
+            // parties' handling of them and names the broken behaviour's line; and every
+            // actor's own event written down, so that it has nothing to guess.
             let spoof = hanko_model::trace::Actor::from_name("attacker").is_none();
-            let text = render::trace_with(&sys, a.scheme, v.path.as_deref().unwrap_or_default(), spoof).text();
+            let path = v.path.as_deref().unwrap_or_default();
+            let text = render::trace_written(&sys, a.scheme, path, spoof, true).text();
             let path = a.counterexample.clone().unwrap_or_else(|| {
                 std::env::temp_dir().join(format!(
                     "hanko-counterexample-{}-{}.jsonl",

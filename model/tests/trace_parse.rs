@@ -124,7 +124,7 @@ fn the_fixed_examples_read() {
     let c = parse_one(r#"{"seq":9,"event":"crash","actor":"phone"}"#).unwrap().unwrap();
     assert_eq!(c.event, Event::Crash { actor: Actor::Phone });
     let h = parse_one(r#"  {"trace":"hanko/1","scheme":2}  "#).unwrap().unwrap();
-    assert_eq!(h.event, Event::Header { scheme: Some(2) });
+    assert_eq!(h.event, Event::Header { scheme: Some(2), abstract_cards: false });
     assert_eq!(parse_one(" \t\r").unwrap(), None);
     // Escapes decode, surrogate pairs included.
     let e = parse_one(

@@ -151,6 +151,9 @@ const SAMPLES: &[&str] = &[
     r#"{"seq":1,"event":"reboot","actor":"phone"}"#,
     r#"{"seq":1,"event":"crash","actor":"phone","link":"nfc"}"#,
     r#"{"seq":1,"event":"crash","actor":"phone","value":1}"#,
+    r#"{"trace":"hanko/1","scheme":1,"cards":"abstract"}"#,
+    r#"{"trace":"hanko/1","cards":"real"}"#,
+    r#"{"seq":1,"event":"crash","actor":"phone","cards":"abstract"}"#,
     r#"{"seq":1,"event":"s1.relay.code_expires","actor":"relay"}"#,
     r#"{"seq":1,"event":"s1.phone.type_code","actor":"phone","value":1,"at_us":3}"#,
     r#"{"seq":1,"event":"s1.phone.type_code","actor":"phone","value":256}"#,
@@ -189,7 +192,7 @@ fn mutate(line: &str, op: u8, key: usize, value: &Value) -> String {
         1 => {
             let new = [
                 "seq", "link", "from", "to", "capdu", "rapdu", "control", "atr", "msg", "fields", "event", "actor",
-                "at_us", "trace", "scheme", "value", "zz",
+                "at_us", "trace", "scheme", "value", "cards", "zz",
             ];
             v.insert(new[key % new.len()].to_string(), value.clone());
         }
@@ -209,7 +212,7 @@ proptest! {
         value in prop_oneof![
             Just(Value::from("nfc")), Just(Value::from("card")), Just(Value::from("9000")), Just(Value::from("reset")),
             Just(Value::from("crash")), Just(Value::from("hanko/1")), Just(Value::from(1)), Just(Value::from(-3)),
-            Just(Value::from("s2.phone.tap")), Just(Value::from(300)),
+            Just(Value::from("s2.phone.tap")), Just(Value::from(300)), Just(Value::from("abstract")),
             Just(Value::Null), Just(serde_json::json!({})), Just(serde_json::json!([])), Just(Value::from(true)),
         ],
     ) {

@@ -70,7 +70,7 @@ pub fn check_with(scheme: u8, lines: &[Line], opts: &Options) -> Result<Summary,
     let scheme = lines
         .iter()
         .find_map(|l| match l.event {
-            Event::Header { scheme: Some(s) } => Some(s),
+            Event::Header { scheme: Some(s), .. } => Some(s),
             _ => None,
         })
         .unwrap_or(scheme);

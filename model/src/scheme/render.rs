@@ -149,7 +149,9 @@ pub struct TraceWriter {
 
 impl TraceWriter {
     pub fn new(scheme: u8) -> Self {
-        TraceWriter { lines: vec![json!({"trace": "hanko/1", "scheme": scheme})], seq: 0, spoof: false, events: false }
+        // The cards' answers are the model's stand-ins, not a real card's bytes.
+        let header = json!({"trace": "hanko/1", "scheme": scheme, "cards": "abstract"});
+        TraceWriter { lines: vec![header], seq: 0, spoof: false, events: false }
     }
 
     fn next(&mut self) -> u64 {

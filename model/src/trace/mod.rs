@@ -157,9 +157,12 @@ impl Control {
 /// What one line records.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Event {
-    /// `{"trace":"hanko/1","scheme":N}`: the first line, if any.
+    /// `{"trace":"hanko/1","scheme":N}`: the first line, if any. `"cards":"abstract"`
+    /// (`abstract_cards`) says the cards' answers are the scheme model's stand-ins (a model
+    /// counterexample), which only the flow check can judge, not the card model's bytes.
     Header {
         scheme: Option<u8>,
+        abstract_cards: bool,
     },
     /// A command to a card.
     Capdu(Vec<u8>),
@@ -212,7 +215,15 @@ impl Line {
     }
 
     pub fn header(scheme: Option<u8>) -> Self {
-        Self { line_no: 0, seq: None, link: None, from: None, to: None, at_us: None, event: Event::Header { scheme } }
+        Self {
+            line_no: 0,
+            seq: None,
+            link: None,
+            from: None,
+            to: None,
+            at_us: None,
+            event: Event::Header { scheme, abstract_cards: false },
+        }
     }
 
     pub fn crash(seq: u64, actor: Actor) -> Self {

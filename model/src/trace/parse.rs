@@ -27,6 +27,7 @@ enum Key {
     Actor,
     AtUs,
     Value,
+    Cards,
 }
 
 impl Key {
@@ -48,6 +49,7 @@ impl Key {
             "actor" => Key::Actor,
             "at_us" => Key::AtUs,
             "value" => Key::Value,
+            "cards" => Key::Cards,
             _ => return None,
         })
     }
@@ -70,6 +72,7 @@ impl Key {
             Key::Actor => "actor",
             Key::AtUs => "at_us",
             Key::Value => "value",
+            Key::Cards => "cards",
         }
     }
 
@@ -535,7 +538,7 @@ fn build(line_no: usize, mask: u32, seen: Vec<Seen<'_>>, end: usize) -> Result<L
     let err = |column: usize, kind| ParseError { line: line_no, column, kind };
     let has = |k: Key| mask & k.bit() != 0;
     let (kind_keys, allowed): (&[Key], &[Key]) = if has(Key::Trace) {
-        (&[Key::Trace], &[Key::Trace, Key::Scheme])
+        (&[Key::Trace], &[Key::Trace, Key::Scheme, Key::Cards])
     } else if has(Key::Event) {
         (&[Key::Seq, Key::Event, Key::Actor], &[Key::Seq, Key::Event, Key::Actor, Key::Value, Key::AtUs])
     } else {
@@ -573,11 +576,12 @@ fn build(line_no: usize, mask: u32, seen: Vec<Seen<'_>>, end: usize) -> Result<L
         from: None,
         to: None,
         at_us: None,
-        event: Event::Header { scheme: None },
+        event: Event::Header { scheme: None, abstract_cards: false },
     };
     let mut payload: Option<Event> = None;
     let mut msg_fields = Map::new();
     let mut header_scheme = None;
+    let mut abstract_cards = false;
     let mut event_actor = None;
     let mut event_id: Option<String> = None;
     let mut event_value = None;
@@ -616,6 +620,12 @@ fn build(line_no: usize, mask: u32, seen: Vec<Seen<'_>>, end: usize) -> Result<L
                         .map_err(|_| err(col, ParseErrorKind::WrongType { key: "value", expected: "0 to 255" }))?,
                 );
             }
+            (Key::Cards, Raw::Str(s)) => {
+                if s != "abstract" {
+                    return Err(name_err("cards", &s));
+                }
+                abstract_cards = true;
+            }
             (Key::Trace, Raw::Str(s)) => {
                 if s != FORMAT {
                     return Err(err(col, ParseErrorKind::UnknownName { key: "trace format", name: s.into_owned() }));
@@ -646,7 +656,7 @@ fn build(line_no: usize, mask: u32, seen: Vec<Seen<'_>>, end: usize) -> Result<L
         }
     }
     line.event = if has(Key::Trace) {
-        Event::Header { scheme: header_scheme }
+        Event::Header { scheme: header_scheme, abstract_cards }
     } else if let (Some(actor), Some(id)) = (event_actor, event_id) {
         match (id.as_str(), event_value) {
             ("crash", None) => Event::Crash { actor },

@@ -29,10 +29,13 @@ pub fn write_line(line: &Line) -> String {
         let _ = write!(out, "{sep}\"{key}\":{value}");
         sep = ",";
     };
-    if let Event::Header { scheme } = &line.event {
+    if let Event::Header { scheme, abstract_cards } = &line.event {
         put(&mut out, "trace", &json_str(FORMAT));
         if let Some(s) = scheme {
             put(&mut out, "scheme", &s.to_string());
+        }
+        if *abstract_cards {
+            put(&mut out, "cards", &json_str("abstract"));
         }
         out.push('}');
         return out;

@@ -338,13 +338,10 @@ fn retry<'s>(
     Ok(ways)
 }
 
-/// Adds the ways of `more` that `ways` does not have, up to [`MAX_WAYS`].
+/// Adds the ways of `more` to `ways`, merged as [`without_repeats`] merges any ways.
 fn add_ways<'s>(ways: &mut Vec<Replay<'s>>, more: Vec<Replay<'s>>) {
-    for way in more {
-        if ways.len() < MAX_WAYS && !ways.iter().any(|o| o.same(&way)) {
-            ways.push(way);
-        }
-    }
+    ways.extend(more);
+    *ways = without_repeats(std::mem::take(ways));
 }
 
 fn deviation(line: usize, expected: impl Into<String>, seen: impl Into<String>) -> Deviation {
@@ -603,13 +600,9 @@ impl<'s> Replay<'s> {
         h.finish()
     }
 
-    /// Whether two readings stand at the same point: what follows cannot tell them apart.
-    /// (Ghost facts and spent bounds aside: see [`Self::hash_but_net`].)
-    fn same(&self, o: &Self) -> bool {
-        self.w.net == o.w.net && self.same_but_net(o)
-    }
-
-    /// [`Self::same`] but for the messages in flight (see [`Self::hash_but_net`]).
+    /// Whether two readings stand at the same point but for the messages in flight: what
+    /// follows cannot tell them apart otherwise (ghost facts and spent bounds aside: see
+    /// [`Self::hash_but_net`]).
     fn same_but_net(&self, o: &Self) -> bool {
         let (w, v) = (&self.w, &o.w);
         (w.states, w.v, w.slot) == (v.states, v.v, v.slot)

@@ -282,17 +282,7 @@ fn plain_parts_from_a_deciphered_buffer_report_packet_offsets() {
     assert_eq!((e.kind.name(), e.offset), ("truncated", 20));
 }
 
-const FORMATS: [&str; 9] = [
-    "scp80_command",
-    "scp80_response",
-    "scp80_response_ciphered",
-    "remote_compact_command",
-    "remote_compact_response",
-    "remote_expanded_command",
-    "remote_expanded_response",
-    "scp81_request",
-    "scp81_response",
-];
+use xtask::tsm::FORMATS;
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]

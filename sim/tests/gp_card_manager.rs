@@ -8,6 +8,7 @@ use hanko_crypto::scp::scp03::{Scp03Host, Scp03HostSession};
 use hanko_crypto::scp::{HostChannel, KeySet, SecurityLevel};
 use hanko_crypto::testpki::Pki;
 use hanko_sim::gp::applet::{dgi, fixed_be, push_dgi};
+use hanko_sim::gp::host_command::{command, install};
 use hanko_sim::gp::keys::{put_key_data, Protocol};
 use hanko_sim::gp::registry::{life_cycle, Kind};
 use hanko_sim::gp::{load_file, sw, Uicc, DGI_SD_KEY_VERSION, ISD_AID, SD_LOAD_FILE, SD_MODULE, SSD_PRIVILEGES};
@@ -24,27 +25,6 @@ fn h(s: &str) -> Vec<u8> {
 
 fn sw_of(r: &[u8]) -> u16 {
     u16::from_be_bytes([r[r.len() - 2], r[r.len() - 1]])
-}
-
-fn install(p1: u8, fields: &[&[u8]]) -> Vec<u8> {
-    let mut data = Vec::new();
-    for f in fields {
-        data.push(f.len() as u8);
-        data.extend_from_slice(f);
-    }
-    let mut out = vec![0x80, 0xE6, p1, 0x00, data.len() as u8];
-    out.extend_from_slice(&data);
-    out.push(0x00);
-    out
-}
-
-fn apdu(header: [u8; 4], data: &[u8]) -> Vec<u8> {
-    let mut out = header.to_vec();
-    if !data.is_empty() {
-        out.push(data.len() as u8);
-        out.extend_from_slice(data);
-    }
-    out
 }
 
 const NONE: &[u8] = &[];
@@ -129,7 +109,7 @@ impl T {
             .unwrap();
         let mut d = Vec::new();
         push_dgi(&mut d, DGI_SD_KEY_VERSION, &keys);
-        assert_eq!(sw_of(&self.cmd(isd, &apdu([0x80, 0xE2, 0x88, 0x00], &d))), sw::OK);
+        assert_eq!(sw_of(&self.cmd(isd, &command([0x80, 0xE2, 0x88, 0x00], &d))), sw::OK);
     }
 
     /// Loads the applet's load file and installs the instance (selectable).
@@ -144,7 +124,7 @@ impl T {
         let blocks: Vec<&[u8]> = data.chunks(200).collect();
         for (i, b) in blocks.iter().enumerate() {
             let last = i + 1 == blocks.len();
-            let r = self.cmd(isd, &apdu([0x80, 0xE8, if last { 0x80 } else { 0 }, i as u8], b));
+            let r = self.cmd(isd, &command([0x80, 0xE8, if last { 0x80 } else { 0 }, i as u8], b));
             assert_eq!(r, if last { vec![0x00, 0x90, 0x00] } else { vec![0x90, 0x00] });
         }
         let c = install(
@@ -203,7 +183,7 @@ fn store_blocks(stream: &[u8]) -> Vec<Vec<u8>> {
     blocks
         .iter()
         .enumerate()
-        .map(|(i, b)| apdu([0x80, 0xE2, 0x68 | if i + 1 == blocks.len() { 0x80 } else { 0 }, i as u8], b))
+        .map(|(i, b)| command([0x80, 0xE2, 0x68 | if i + 1 == blocks.len() { 0x80 } else { 0 }, i as u8], b))
         .collect()
 }
 
@@ -430,7 +410,7 @@ fn load_needs_install_for_load_and_checks_everything() {
     let mut s = t.isd();
     let lf = applet_load_file();
     let data = load_file::load_command_data(&lf);
-    t.refused(&mut s, &apdu([0x80, 0xE8, 0x80, 0x00], &data[..200]), sw::CONDITIONS);
+    t.refused(&mut s, &command([0x80, 0xE8, 0x80, 0x00], &data[..200]), sw::CONDITIONS);
     let elf = h(setup::APPLET_LOAD_FILE);
     let hash = Sha256::digest(&lf);
     t.refused(&mut s, &install(0x02, &[&elf, NONE, &hash[..20], NONE, NONE]), sw::WRONG_DATA);
@@ -444,25 +424,25 @@ fn load_needs_install_for_load_and_checks_everything() {
     t.refused(&mut s, &install(0x02, &[&elf, NONE, &hash, &h("EF04C604FFFFFF"), NONE]), sw::WRONG_DATA);
     // Block numbers must follow each other; a wrong one abandons the load.
     assert_eq!(t.cmd(&mut s, &install(0x02, &[&elf, NONE, &hash, NONE, NONE])), vec![0x00, 0x90, 0x00]);
-    assert_eq!(t.cmd(&mut s, &apdu([0x80, 0xE8, 0x00, 0x00], &data[..200])), vec![0x90, 0x00]);
-    t.refused(&mut s, &apdu([0x80, 0xE8, 0x00, 0x02], &data[200..400]), sw::WRONG_P1P2);
-    t.refused(&mut s, &apdu([0x80, 0xE8, 0x00, 0x01], &data[200..400]), sw::CONDITIONS);
+    assert_eq!(t.cmd(&mut s, &command([0x80, 0xE8, 0x00, 0x00], &data[..200])), vec![0x90, 0x00]);
+    t.refused(&mut s, &command([0x80, 0xE8, 0x00, 0x02], &data[200..400]), sw::WRONG_P1P2);
+    t.refused(&mut s, &command([0x80, 0xE8, 0x00, 0x01], &data[200..400]), sw::CONDITIONS);
     // A hash that does not match.
     let mut wrong = hash;
     wrong[0] ^= 1;
     assert_eq!(t.cmd(&mut s, &install(0x02, &[&elf, NONE, &wrong, NONE, NONE])), vec![0x00, 0x90, 0x00]);
     let blocks: Vec<&[u8]> = data.chunks(200).collect();
     for (i, b) in blocks.iter().enumerate().take(blocks.len() - 1) {
-        assert_eq!(t.cmd(&mut s, &apdu([0x80, 0xE8, 0x00, i as u8], b)), vec![0x90, 0x00]);
+        assert_eq!(t.cmd(&mut s, &command([0x80, 0xE8, 0x00, i as u8], b)), vec![0x90, 0x00]);
     }
     let last = blocks.len() - 1;
-    t.refused(&mut s, &apdu([0x80, 0xE8, 0x80, last as u8], blocks[last]), sw::WRONG_DATA);
+    t.refused(&mut s, &command([0x80, 0xE8, 0x80, last as u8], blocks[last]), sw::WRONG_DATA);
     // Not a hanko load file.
     let junk = load_file::load_command_data(b"CAFEBABE not hanko");
     assert_eq!(t.cmd(&mut s, &install(0x02, &[&elf, NONE, NONE, NONE, NONE])), vec![0x00, 0x90, 0x00]);
-    t.refused(&mut s, &apdu([0x80, 0xE8, 0x80, 0x00], &junk), sw::WRONG_DATA);
+    t.refused(&mut s, &command([0x80, 0xE8, 0x80, 0x00], &junk), sw::WRONG_DATA);
     assert_eq!(t.cmd(&mut s, &install(0x02, &[&elf, NONE, NONE, NONE, NONE])), vec![0x00, 0x90, 0x00]);
-    t.refused(&mut s, &apdu([0x80, 0xE8, 0x40, 0x00], &junk), sw::WRONG_P1P2);
+    t.refused(&mut s, &command([0x80, 0xE8, 0x40, 0x00], &junk), sw::WRONG_P1P2);
     // And the real thing.
     t.install_applet(&mut s);
     let e = t.uicc.registry().get(&elf).unwrap();
@@ -522,12 +502,12 @@ fn delete_objects_and_keys() {
     t.install_applet(&mut s);
     let applet = h(setup::APPLET_AID);
     let elf = h(setup::APPLET_LOAD_FILE);
-    let del = |aid: &[u8], p2: u8| apdu([0x80, 0xE4, 0x00, p2], &[&[0x4F, aid.len() as u8][..], aid].concat());
+    let del = |aid: &[u8], p2: u8| command([0x80, 0xE4, 0x00, p2], &[&[0x4F, aid.len() as u8][..], aid].concat());
     t.refused(&mut s, &del(&h("A0000001519999"), 0), sw::REFERENCED_DATA_NOT_FOUND);
     t.refused(&mut s, &del(&h(ISD_AID), 0), sw::CONDITIONS);
     t.refused(&mut s, &del(&elf, 0), sw::CONDITIONS);
     t.refused(&mut s, &del(&elf, 0x01), sw::WRONG_P1P2);
-    t.refused(&mut s, &apdu([0x80, 0xE4, 0x00, 0x00], &h("4F02")), sw::WRONG_DATA);
+    t.refused(&mut s, &command([0x80, 0xE4, 0x00, 0x00], &h("4F02")), sw::WRONG_DATA);
     // The SSD with the applet associated stays.
     assert_eq!(t.cmd(&mut s, &install(0x10, &[&h(SSD), NONE, &applet, NONE, NONE, NONE])), vec![0x00, 0x90, 0x00]);
     t.refused(&mut s, &del(&h(SSD), 0), sw::CONDITIONS);
@@ -539,11 +519,11 @@ fn delete_objects_and_keys() {
     // Keys: add a version, delete it; the session's own cannot go.
     let keys = KeySet::new(&[0x11; 16], &[0x22; 16], &[0x33; 16]).unwrap();
     let data = put_key_data(0x31, Protocol::Scp03, &keys, &|d| s.encrypt_key(d)).unwrap();
-    assert_eq!(sw_of(&t.cmd(&mut s, &apdu([0x80, 0xD8, 0x00, 0x81], &data))), sw::OK);
-    t.refused(&mut s, &apdu([0x80, 0xE4, 0x00, 0x00], &h("D20130")), sw::CONDITIONS);
-    t.refused(&mut s, &apdu([0x80, 0xE4, 0x00, 0x00], &h("D20177")), sw::REFERENCED_DATA_NOT_FOUND);
-    t.refused(&mut s, &apdu([0x80, 0xE4, 0x00, 0x00], &h("D00101")), sw::REFERENCED_DATA_NOT_FOUND);
-    assert_eq!(t.cmd(&mut s, &apdu([0x80, 0xE4, 0x00, 0x00], &h("D20131"))), vec![0x00, 0x90, 0x00]);
+    assert_eq!(sw_of(&t.cmd(&mut s, &command([0x80, 0xD8, 0x00, 0x81], &data))), sw::OK);
+    t.refused(&mut s, &command([0x80, 0xE4, 0x00, 0x00], &h("D20130")), sw::CONDITIONS);
+    t.refused(&mut s, &command([0x80, 0xE4, 0x00, 0x00], &h("D20177")), sw::REFERENCED_DATA_NOT_FOUND);
+    t.refused(&mut s, &command([0x80, 0xE4, 0x00, 0x00], &h("D00101")), sw::REFERENCED_DATA_NOT_FOUND);
+    assert_eq!(t.cmd(&mut s, &command([0x80, 0xE4, 0x00, 0x00], &h("D20131"))), vec![0x00, 0x90, 0x00]);
     assert_eq!(t.uicc.key_summary(&h(ISD_AID)).unwrap().len(), 2);
 }
 
@@ -554,7 +534,7 @@ fn set_status_card_and_application() {
     let mut t = T::new();
     let mut s = t.isd();
     t.create_ssd(&mut s);
-    let set = |p1: u8, p2: u8, aid: &[u8]| apdu([0x80, 0xF0, p1, p2], aid);
+    let set = |p1: u8, p2: u8, aid: &[u8]| command([0x80, 0xF0, p1, p2], aid);
     t.refused(&mut s, &set(0x80, life_cycle::CARD_OP_READY, NONE), sw::WRONG_DATA);
     t.refused(&mut s, &set(0x40, 0x80, &h("A0000001519999")), sw::REFERENCED_DATA_NOT_FOUND);
     t.refused(&mut s, &set(0x40, 0x80, &h(ISD_AID)), sw::REFERENCED_DATA_NOT_FOUND);
@@ -594,7 +574,7 @@ fn put_key_adds_replaces_and_checks() {
     let mut s = t.isd();
     let keys = KeySet::new(&[0x41; 16], &[0x42; 16], &[0x43; 16]).unwrap();
     let data = put_key_data(0x31, Protocol::Scp03, &keys, &|d| s.encrypt_key(d)).unwrap();
-    let r = t.cmd(&mut s, &apdu([0x80, 0xD8, 0x00, 0x81], &data));
+    let r = t.cmd(&mut s, &command([0x80, 0xD8, 0x00, 0x81], &data));
     let expected: Vec<u8> = [
         vec![0x31],
         aes_kcv(&[0x41; 16]).unwrap().to_vec(),
@@ -604,24 +584,24 @@ fn put_key_adds_replaces_and_checks() {
     ]
     .concat();
     assert_eq!(r, expected, "KVN and the three KCVs");
-    t.refused(&mut s, &apdu([0x80, 0xD8, 0x00, 0x81], &data), sw::WRONG_DATA);
+    t.refused(&mut s, &command([0x80, 0xD8, 0x00, 0x81], &data), sw::WRONG_DATA);
     let mut bad_kcv = data.clone();
     let l = bad_kcv.len();
     bad_kcv[l - 1] ^= 1;
     bad_kcv[0] = 0x32;
-    t.refused(&mut s, &apdu([0x80, 0xD8, 0x00, 0x81], &bad_kcv), sw::INVALID_KCV);
+    t.refused(&mut s, &command([0x80, 0xD8, 0x00, 0x81], &bad_kcv), sw::INVALID_KCV);
     let mut bad_type = data.clone();
     bad_type[0] = 0x32;
     bad_type[1] = 0x85;
-    t.refused(&mut s, &apdu([0x80, 0xD8, 0x00, 0x81], &bad_type), sw::ALGORITHM_NOT_SUPPORTED);
+    t.refused(&mut s, &command([0x80, 0xD8, 0x00, 0x81], &bad_type), sw::ALGORITHM_NOT_SUPPORTED);
     let mut renamed = data.clone();
     renamed[0] = 0x33;
-    t.refused(&mut s, &apdu([0x80, 0xD8, 0x77, 0x81], &renamed), sw::REFERENCED_DATA_NOT_FOUND);
-    t.refused(&mut s, &apdu([0x80, 0xD8, 0x00, 0x81], &data[..10]), sw::WRONG_DATA);
+    t.refused(&mut s, &command([0x80, 0xD8, 0x77, 0x81], &renamed), sw::REFERENCED_DATA_NOT_FOUND);
+    t.refused(&mut s, &command([0x80, 0xD8, 0x00, 0x81], &data[..10]), sw::WRONG_DATA);
     // Replace 31 by 35; the new keys open a session.
     let keys2 = KeySet::new(&[0x51; 16], &[0x52; 16], &[0x53; 16]).unwrap();
     let data2 = put_key_data(0x35, Protocol::Scp03, &keys2, &|d| s.encrypt_key(d)).unwrap();
-    assert_eq!(sw_of(&t.cmd(&mut s, &apdu([0x80, 0xD8, 0x31, 0x81], &data2))), sw::OK);
+    assert_eq!(sw_of(&t.cmd(&mut s, &command([0x80, 0xD8, 0x31, 0x81], &data2))), sw::OK);
     let summary = t.uicc.key_summary(&h(ISD_AID)).unwrap();
     assert!(summary.iter().any(|k| k.0 == 0x35) && !summary.iter().any(|k| k.0 == 0x31));
     let mut s2 = t.open03(ISD_AID, 0x35, &keys2, SecurityLevel::MAC);
@@ -629,7 +609,7 @@ fn put_key_adds_replaces_and_checks() {
     // Four versions at most.
     for kvn in [0x36, 0x37] {
         let d = put_key_data(kvn, Protocol::Scp03, &keys, &|d| s2.encrypt_key(d)).unwrap();
-        let r = t.cmd(&mut s2, &apdu([0x80, 0xD8, 0x00, 0x81], &d));
+        let r = t.cmd(&mut s2, &command([0x80, 0xD8, 0x00, 0x81], &d));
         assert_eq!(sw_of(&r), if kvn == 0x36 { sw::OK } else { sw::NOT_ENOUGH_MEMORY });
     }
 }
@@ -649,23 +629,23 @@ fn security_domain_gets_its_first_keys_once() {
     );
     t.refused(&mut s, &install(0x20, &[NONE, NONE, &h(SD_LOAD_FILE), NONE, NONE, NONE]), sw::REFERENCED_DATA_NOT_FOUND);
     // STORE DATA without a target goes to the ISD itself: IIN and CIN only.
-    assert_eq!(t.cmd(&mut s, &apdu([0x80, 0xE2, 0x90, 0x00], &h("4203123456 4504AABBCCDD"))), vec![0x90, 0x00]);
+    assert_eq!(t.cmd(&mut s, &command([0x80, 0xE2, 0x90, 0x00], &h("4203123456 4504AABBCCDD"))), vec![0x90, 0x00]);
     assert_eq!(t.send(&h("80CA004200")), h("4203123456 9000"));
-    t.refused(&mut s, &apdu([0x80, 0xE2, 0x90, 0x00], &h("5F2001AA")), sw::REFERENCED_DATA_NOT_FOUND);
-    t.refused(&mut s, &apdu([0x80, 0xE2, 0x88, 0x00], &h("0F0100")), sw::WRONG_DATA);
+    t.refused(&mut s, &command([0x80, 0xE2, 0x90, 0x00], &h("5F2001AA")), sw::REFERENCED_DATA_NOT_FOUND);
+    t.refused(&mut s, &command([0x80, 0xE2, 0x88, 0x00], &h("0F0100")), sw::WRONG_DATA);
     assert_eq!(t.cmd(&mut s, &install(0x20, &[NONE, NONE, &h(SSD), NONE, NONE, NONE])), vec![0x00, 0x90, 0x00]);
     let keys =
         put_key_data(setup::SSD_KVN_FIRST, Protocol::Scp03, &t.setup.ssd_first.clone(), &|d| s.encrypt_key(d)).unwrap();
     let mut d = Vec::new();
     push_dgi(&mut d, DGI_SD_KEY_VERSION, &keys);
-    t.refused(&mut s, &apdu([0x80, 0xE2, 0x88, 0x01], &d), sw::WRONG_P1P2);
-    t.refused(&mut s, &apdu([0x80, 0xE2, 0x98, 0x00], &d), sw::WRONG_DATA);
-    t.refused(&mut s, &apdu([0x80, 0xE2, 0x89, 0x00], &d), sw::WRONG_P1P2);
+    t.refused(&mut s, &command([0x80, 0xE2, 0x88, 0x01], &d), sw::WRONG_P1P2);
+    t.refused(&mut s, &command([0x80, 0xE2, 0x98, 0x00], &d), sw::WRONG_DATA);
+    t.refused(&mut s, &command([0x80, 0xE2, 0x89, 0x00], &d), sw::WRONG_P1P2);
     // In two blocks.
-    assert_eq!(t.cmd(&mut s, &apdu([0x80, 0xE2, 0x08, 0x00], &d[..30])), vec![0x90, 0x00]);
-    assert_eq!(t.cmd(&mut s, &apdu([0x80, 0xE2, 0x88, 0x01], &d[30..])), vec![0x90, 0x00]);
+    assert_eq!(t.cmd(&mut s, &command([0x80, 0xE2, 0x08, 0x00], &d[..30])), vec![0x90, 0x00]);
+    assert_eq!(t.cmd(&mut s, &command([0x80, 0xE2, 0x88, 0x01], &d[30..])), vec![0x90, 0x00]);
     assert_eq!(t.uicc.registry().get(&h(SSD)).unwrap().life_cycle, life_cycle::PERSONALIZED);
-    t.refused(&mut s, &apdu([0x80, 0xE2, 0x88, 0x00], &d), sw::CONDITIONS);
+    t.refused(&mut s, &command([0x80, 0xE2, 0x88, 0x00], &d), sw::CONDITIONS);
     // The SSD's own session works with those keys.
     let keys = t.setup.ssd_first.clone();
     let mut ssd = t.open03(SSD, setup::SSD_KVN_FIRST, &keys, SecurityLevel::MAC_ENC);
@@ -688,7 +668,7 @@ fn applet_is_personalized_once_all_or_nothing() {
     let keys = t.setup.ssd_first.clone();
     let mut s = t.open03(SSD, setup::SSD_KVN_FIRST, &keys, SecurityLevel::MAC_ENC_RMAC_RENC);
     // STORE DATA before INSTALL [for personalization] goes to the SSD itself: refused.
-    t.refused(&mut s, &apdu([0x80, 0xE2, 0x88, 0x00], &h("00110100")), sw::WRONG_DATA);
+    t.refused(&mut s, &command([0x80, 0xE2, 0x88, 0x00], &h("00110100")), sw::WRONG_DATA);
     assert_eq!(t.cmd(&mut s, &install(0x20, &[NONE, NONE, &applet, NONE, NONE, NONE])), vec![0x00, 0x90, 0x00]);
     // A DGI stream without the PIN: nothing stored.
     let full = dgis(&|d| s.encrypt_key(d).unwrap(), b"1234");
@@ -791,7 +771,7 @@ mod ota {
         let cmds = vec![
             install(0x0C, &[&h(SD_LOAD_FILE), &h(SD_MODULE), &h(SSD), &SSD_PRIVILEGES, &[0xC9, 0x00], NONE]),
             install(0x20, &[NONE, NONE, &h(SSD), NONE, NONE, NONE]),
-            apdu([0x80, 0xE2, 0x88, 0x00], &d),
+            command([0x80, 0xE2, 0x88, 0x00], &d),
         ];
         let p = packet(&t, [0x16, 0x19], 1, &script(&cmds));
         let out = t.uicc.ota_packet(&p);

@@ -22,6 +22,7 @@ use hanko_crypto::scp::{CardChannel, HostChannel, KeySet, SecurityLevel};
 use hanko_crypto::scp80::{self, CommandParams};
 use hanko_crypto::testpki::Pki;
 use hanko_sim::gp::applet::{dgi_stream, push_dgi, store_data_blocks};
+use hanko_sim::gp::host_command::{command, install};
 use hanko_sim::gp::keys::{put_key_data, Protocol};
 use hanko_sim::gp::{dek, load_file, ota, Uicc, DGI_SD_KEY_VERSION, ISD_AID, SD_LOAD_FILE, SD_MODULE, SSD_PRIVILEGES};
 use hanko_sim::scheme::scheme3::mno_tsm::applet_load_file;
@@ -35,27 +36,6 @@ const MAX_OPS: usize = 192;
 fn h(s: &str) -> Vec<u8> {
     let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex")).collect()
-}
-
-fn install(p1: u8, fields: &[&[u8]]) -> Vec<u8> {
-    let mut data = Vec::new();
-    for f in fields {
-        data.push(f.len() as u8);
-        data.extend_from_slice(f);
-    }
-    let mut out = vec![0x80, 0xE6, p1, 0x00, data.len() as u8];
-    out.extend_from_slice(&data);
-    out.push(0x00);
-    out
-}
-
-fn apdu(header: [u8; 4], data: &[u8]) -> Vec<u8> {
-    let mut out = header.to_vec();
-    if !data.is_empty() {
-        out.push(data.len() as u8);
-        out.extend_from_slice(data);
-    }
-    out
 }
 
 /// The keys every input runs with, and the vocabulary built from them.
@@ -93,7 +73,7 @@ fn world() -> &'static World {
         let lf = applet_load_file();
         let load = load_file::load_command_data(&lf);
         let blocks: Vec<&[u8]> = load.chunks(200).collect();
-        let del = |aid: &[u8], p2: u8| apdu([0x80, 0xE4, 0x00, p2], &[&[0x4F, aid.len() as u8][..], aid].concat());
+        let del = |aid: &[u8], p2: u8| command([0x80, 0xE4, 0x00, p2], &[&[0x4F, aid.len() as u8][..], aid].concat());
         let select = |aid: &[u8]| [&[0x00, 0xA4, 0x04, 0x00, aid.len() as u8][..], aid, &[0x00]].concat();
         let mut v = vec![
             // 0–5: selection and channels.
@@ -106,7 +86,7 @@ fn world() -> &'static World {
             // 6–12: the deployment of scheme 3 (create the SSD, its keys, load, install, extradite).
             install(0x0C, &[&h(SD_LOAD_FILE), &h(SD_MODULE), &ssd, &SSD_PRIVILEGES, &[0xC9, 0x00], none]),
             install(0x20, &[none, none, &ssd, none, none, none]),
-            apdu([0x80, 0xE2, 0x88, 0x00], &sd_dgi),
+            command([0x80, 0xE2, 0x88, 0x00], &sd_dgi),
             install(0x02, &[&elf, none, none, none, none]),
             install(0x0C, &[&elf, &module, &applet, &[0x00], &[0xC9, 0x00], none]),
             install(0x10, &[&ssd, none, &applet, none, none, none]),
@@ -119,15 +99,15 @@ fn world() -> &'static World {
             del(&applet, 0x00),
             del(&elf, 0x80),
             del(&ssd, 0x00),
-            apdu([0x80, 0xD8, 0x00, 0x81], &new_isd_keys),
-            apdu([0x80, 0xE4, 0x00, 0x00], &h("D20131")),
-            apdu([0x80, 0xF0, 0x80, 0x7F], &[]),
+            command([0x80, 0xD8, 0x00, 0x81], &new_isd_keys),
+            command([0x80, 0xE4, 0x00, 0x00], &h("D20131")),
+            command([0x80, 0xF0, 0x80, 0x7F], &[]),
             // 23–30: life cycles, issuer data, JPKI commands, make selectable; then the LOAD
             // blocks (31–38) and the applet's DGIs under the ISD's DEK (39–56) and the SSD's (57–74).
-            apdu([0x80, 0xF0, 0x80, 0x0F], &[]),
-            apdu([0x80, 0xF0, 0x40, 0x80], &applet),
-            apdu([0x80, 0xF0, 0x40, 0x00], &applet),
-            apdu([0x80, 0xE2, 0x90, 0x00], &h("4203123456")),
+            command([0x80, 0xF0, 0x80, 0x0F], &[]),
+            command([0x80, 0xF0, 0x40, 0x80], &applet),
+            command([0x80, 0xF0, 0x40, 0x00], &applet),
+            command([0x80, 0xE2, 0x90, 0x00], &h("4203123456")),
             h("00A4020C020018"),
             h("002000800431323334"),
             h("00200080"),
@@ -135,7 +115,7 @@ fn world() -> &'static World {
         ];
         for (i, b) in blocks.iter().enumerate() {
             let last = i + 1 == blocks.len();
-            v.push(apdu([0x80, 0xE8, if last { 0x80 } else { 0x00 }, i as u8], b));
+            v.push(command([0x80, 0xE8, if last { 0x80 } else { 0x00 }, i as u8], b));
         }
         v.extend(dgi_blocks(&pki, &isd_dek));
         v.extend(dgi_blocks(&pki, setup.ssd_first.dek()));

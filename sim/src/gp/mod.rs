@@ -19,6 +19,7 @@
 
 pub mod applet;
 pub mod dek;
+pub mod host_command;
 pub mod keys;
 pub mod load_file;
 mod manager;

@@ -24,19 +24,7 @@ use hanko_codec::ota::{
 };
 use hanko_codec::tlv::ber;
 use hanko_codec::CommandApdu;
-
-/// The formats of `xtask::tsm::FORMATS`, in the order the selector picks them.
-pub const FORMATS: [&str; 9] = [
-    "scp80_command",
-    "scp80_response",
-    "scp80_response_ciphered",
-    "remote_compact_command",
-    "remote_compact_response",
-    "remote_expanded_command",
-    "remote_expanded_response",
-    "scp81_request",
-    "scp81_response",
-];
+use xtask::tsm::FORMATS;
 
 /// Secured data at most: CPL and RPL are two bytes, and longer data only costs time.
 const MAX_DATA: usize = 1024;
@@ -44,16 +32,19 @@ const MAX_DATA: usize = 1024;
 pub fn ota_structured_case(data: &[u8]) -> Option<&'static str> {
     let mut u = Unstructured::new(data);
     let index = u.choose_index(FORMATS.len()).ok()?;
-    let done = match index {
-        0 => command_packet(&mut u),
-        1 => response_packet(&mut u, false),
-        2 => response_packet(&mut u, true),
-        3 => compact_commands(&mut u),
-        4 => compact_response(&mut u),
-        5 => expanded(&mut u, Direction::Commands),
-        6 => expanded(&mut u, Direction::Responses),
-        7 => scp81_request(&mut u),
-        _ => scp81_response(&mut u),
+    let done = match FORMATS[index] {
+        "scp80_command" => command_packet(&mut u),
+        "scp80_response" => response_packet(&mut u, false),
+        "scp80_response_ciphered" => response_packet(&mut u, true),
+        "remote_compact_command" => compact_commands(&mut u),
+        "remote_compact_response" => compact_response(&mut u),
+        "remote_expanded_command" => expanded(&mut u, Direction::Commands),
+        "remote_expanded_response" => expanded(&mut u, Direction::Responses),
+        "scp81_request" => scp81_request(&mut u),
+        "scp81_response" => scp81_response(&mut u),
+        // A format the validator knows and this target cannot build yet: the matrix test
+        // `the_structured_targets_reach_every_entry_of_their_format` names its entries.
+        _ => return None,
     };
     done.ok().map(|()| FORMATS[index])
 }

@@ -7,6 +7,7 @@
 
 use super::script::{expanded, responses_of, Scp03Script};
 use super::setup::{self, Setup};
+use crate::gp::host_command::install;
 use crate::gp::keys::{put_key_data, KeyCipher, Protocol};
 use crate::gp::load_file::{self, build_install_params};
 use crate::gp::registry::{Aid, Code};
@@ -63,18 +64,6 @@ pub struct MnoTsm {
     pub isd_counter: u32,
     rng: ChaCha20Rng,
     sent: Option<Sent>,
-}
-
-fn install(p1: u8, fields: &[&[u8]]) -> Vec<u8> {
-    let mut data = Vec::new();
-    for f in fields {
-        data.push(f.len() as u8);
-        data.extend_from_slice(f);
-    }
-    let mut out = vec![0x80, 0xE6, p1, 0x00, data.len() as u8];
-    out.extend_from_slice(&data);
-    out.push(0x00);
-    out
 }
 
 /// The JPKI applet's load file data block.

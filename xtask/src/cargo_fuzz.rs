@@ -122,6 +122,9 @@ pub struct RunStats {
     pub done: bool,
     /// The input a crash, leak or timeout was written to.
     pub reproducer: Option<String>,
+    /// Whether libFuzzer stopped on SIGINT (`run interrupted`): by its caller's budget or by
+    /// whoever sent it, never by the input.
+    pub interrupted: bool,
 }
 
 fn field(line: &str, key: &str) -> Option<u64> {
@@ -153,6 +156,8 @@ pub fn parse_output(log: &str) -> RunStats {
             s.exec_per_sec = v.trim().parse().ok().or(s.exec_per_sec);
         } else if let Some(v) = line.strip_prefix("stat::peak_rss_mb:") {
             s.peak_rss_mb = v.trim().parse().ok();
+        } else if line.ends_with("libFuzzer: run interrupted; exiting") {
+            s.interrupted = true;
         } else if let Some(at) = line.find("Test unit written to ") {
             let path = line[at + "Test unit written to ".len()..].trim();
             // libFuzzer also keeps an input that took long (by the wall clock, so on a busy
@@ -222,7 +227,8 @@ mod tests {
                 corpus: Some(52),
                 peak_rss_mb: Some(61),
                 done: true,
-                reproducer: None
+                reproducer: None,
+                interrupted: false,
             }
         );
     }
@@ -251,5 +257,17 @@ artifact_prefix='a/'; Test unit written to a/slow-unit-e60c
 Test unit written to a/timeout-e60c
 ";
         assert_eq!(parse_output(timeout).reproducer.as_deref(), Some("a/timeout-e60c"));
+    }
+
+    #[test]
+    fn an_interrupted_run_says_so_and_has_no_reproducer() {
+        // The tail of a run stopped by SIGINT (`kill -INT`, or Ctrl-C at a terminal).
+        let log = "#5000\tpulse  cov: 70 ft: 90 corp: 9/40b lim: 4 exec/s: 2500 rss: 40Mb\n\
+                   ==18382== libFuzzer: run interrupted; exiting\n\
+                   stat::number_of_executed_units: 5123\n";
+        let s = parse_output(log);
+        assert!(s.interrupted);
+        assert_eq!((s.execs, s.reproducer), (Some(5123), None));
+        assert!(!parse_output("==1== ERROR: libFuzzer: deadly signal\n").interrupted);
     }
 }

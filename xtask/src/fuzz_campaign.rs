@@ -204,6 +204,8 @@ struct Run {
     cpu: f64,
     wall: f64,
     finding: bool,
+    /// Someone else interrupted the run (Ctrl-C, `kill -INT`): the campaign is being stopped.
+    stopped: bool,
 }
 
 fn fuzz_until(root: &Path, dir: &Path, bin: &Path, target: &str, budget: f64, ticks: f64) -> Result<Run, String> {
@@ -245,10 +247,12 @@ fn fuzz_until(root: &Path, dir: &Path, bin: &Path, target: &str, budget: f64, ti
     };
     let text = std::fs::read_to_string(&log).unwrap_or_default();
     let stats = cargo_fuzz::parse_output(&text);
-    // libFuzzer exits 72 when interrupted; anything else but 0 is a crash, leak, timeout or
-    // out-of-memory input, which it has written down.
-    let finding = !(status.success() || interrupted && status.code() == Some(72));
-    Ok(Run { stats, cpu, wall: started.elapsed().as_secs_f64(), finding })
+    // libFuzzer exits 72 when interrupted, whoever sent the signal; anything else but 0 is a
+    // crash, leak, timeout or out-of-memory input, which it has written down.
+    let interrupted_by_signal = status.code() == Some(72) && (interrupted || stats.interrupted);
+    let finding = !(status.success() || interrupted_by_signal);
+    let stopped = interrupted_by_signal && !interrupted;
+    Ok(Run { stats, cpu, wall: started.elapsed().as_secs_f64(), finding, stopped })
 }
 
 /// The table `fuzz/README.md` shows, from the scores.
@@ -327,14 +331,15 @@ pub fn run(root: &Path, opts: &Options) -> Result<String, String> {
                         }
                     }
                     println!(
-                        "{target}: {:.1}/{:.1} CPU-min, {} execs, cov {}{}",
+                        "{target}: {:.1}/{:.1} CPU-min, {} execs, cov {}{}{}",
                         score.cpu_seconds / 60.0,
                         opts.cpu_minutes,
                         score.execs,
                         run.stats.cov.map_or_else(|| "?".into(), |c| c.to_string()),
-                        if run.finding { "  FINDING" } else { "" }
+                        if run.finding { "  FINDING" } else { "" },
+                        if run.stopped { "  (interrupted: stopping)" } else { "" }
                     );
-                    if run.cpu < 1.0 && !run.finding {
+                    if run.stopped || run.cpu < 1.0 && !run.finding {
                         break;
                     }
                 }

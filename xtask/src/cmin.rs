@@ -4,8 +4,13 @@
 //! Unlike a plain `cargo fuzz cmin`, the named seeds stay: the files `cargo xtask corpus`
 //! writes (`spec-*`, `pki-*`, `random-*`, …) and the kept crash inputs (`regression-*`) are
 //! the starting corpus, and only inputs named as libFuzzer names them (40 hex digits, the
-//! SHA-1 of the content) are candidates: one is kept only if it reaches coverage the named
+//! SHA-1 of the content) are candidates: one is kept only if it reaches an edge the named
 //! seeds and the inputs kept before it do not. Slow for big corpora; not run in CI.
+//!
+//! Edges, not libFuzzer's features: `-use_counters=0` leaves out hit-count buckets, which a
+//! campaign's corpus is mostly made of (in a 10-minute `capdu` campaign, 784 inputs add
+//! features over the seeds, 600 add edges). The committed corpus is replayed by `cargo test`
+//! and zipped as OSS-Fuzz's seed corpus; a campaign keeps its full corpus in its own folder.
 
 use crate::cargo_fuzz::{self, Scratch};
 use crate::cargo_targets;
@@ -63,6 +68,7 @@ fn minimize(root: &Path, target: &str, from: Option<&Path>, scratch: &Path) -> R
     let bin = cargo_fuzz::binary(root, target);
     let status = cargo_fuzz::libfuzzer(root, &bin, &log)?
         .arg("-merge=1")
+        .arg("-use_counters=0")
         .arg(&kept)
         .arg(&candidates)
         .status()

@@ -277,6 +277,11 @@ pub fn check_counter(mode: Scp80SpiCounter, last: [u8; 5], received: [u8; 5]) ->
 /// Checks a command packet as its receiving entity does: decipher, checksum (constant
 /// time), then the counter against `last_counter` (`None`: no counter is kept, as for a
 /// tool that only reads packets).
+///
+/// The packet is checked at the level its own SPI asks for, so a packet whose SPI was
+/// rewritten to ask for nothing verifies. Refusing that is the receiving entity's minimum
+/// security level (ETSI TS 102 226's MSL; PoR status `0A`, insufficient security level),
+/// checked on [`VerifiedCommand::spi`], as hanko-sim's issuer security domain does.
 pub fn verify_command(
     packet: &[u8],
     keys: &Keys,

@@ -3,6 +3,7 @@
 //! fuzzed keys and tampering, where a forged packet must never verify.
 
 use arbitrary::{Arbitrary, Unstructured};
+use hanko_codec::generated::tsm::Scp80SpiChecksum;
 use hanko_codec::json::to_json;
 use hanko_codec::ota::remote::{CompactCommands, Direction, Expanded};
 use hanko_codec::ota::scp81::{AdminRequest, AdminResponse};
@@ -111,7 +112,8 @@ struct Session {
 
 /// Protect, then verify: the data comes back. With a cryptographic checksum, any change —
 /// fuzzed bytes flipped, a fuzzed checksum spliced in — and the packet no longer verifies
-/// (a CRC is no MAC: a fuzzer may find a change it misses, so RC suites only must not panic).
+/// as one with a cryptographic checksum (a CRC is no MAC: a fuzzer may find a change it
+/// misses, so RC suites only must not panic).
 pub fn scp80_verify(data: &[u8]) {
     let Ok(s) = Session::arbitrary(&mut Unstructured::new(data)) else { return };
     let (spi1, kic, kid, kic_len, kid_len) = SUITES[usize::from(s.suite) % SUITES.len()];
@@ -136,7 +138,16 @@ pub fn scp80_verify(data: &[u8]) {
         forged[16..16 + n].copy_from_slice(&sum[..n]);
     }
     if cc && forged != packet {
-        assert!(scp80::verify_command(&forged, &keys, None).is_err(), "a forged command verified");
+        // A packet is checked at the level its own SPI asks for, so a changed SPI that asks
+        // for no checksum verifies: that is a downgrade, which the receiving entity refuses
+        // by its minimum security level (as the ISD does, hanko_sim::gp::ota). A packet
+        // that still claims a cryptographic checksum must not verify.
+        if let Ok(v) = scp80::verify_command(&forged, &keys, None) {
+            assert!(
+                v.spi.checksum() != Scp80SpiChecksum::CryptographicChecksum,
+                "a forged command verified with a cryptographic checksum"
+            );
+        }
     }
     let _ = scp80::verify_response(&s.raw, spi, kic, kid, &keys);
     let rp = ResponseParams { spi, kic, kid, tar: [0xB0, 0, 0x11], counter: s.counter, status: s.status, data };

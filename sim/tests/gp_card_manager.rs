@@ -810,6 +810,10 @@ mod ota {
         // No counter check.
         let no_counter = packet(&t, [0x06, 0x19], 3, &script(&cmds));
         assert_eq!(t.uicc.ota_packet(&no_counter).status, 0x0A);
+        // No security at all: what a packet rewritten to a weaker SPI claims, and what
+        // scp80::verify_command accepts at that level (corpus/scp80_verify/regression-spi-…).
+        let downgraded = packet(&t, [0x00, 0x00], 4, &script(&cmds));
+        assert_eq!(t.uicc.ota_packet(&downgraded).status, 0x0A);
         // Unknown TAR; unknown key set.
         let mut other = packet(&t, [0x16, 0x19], 4, &script(&cmds));
         other[10] = 0xB0;
